@@ -1,0 +1,225 @@
+//! `quotefeed extract`: the extractor on one file, for people and scripts.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use url::Url;
+
+use super::{fail, EXIT_UNREADABLE};
+use crate::extract::{extract, extract_str, ExtractOptions, Extraction, InputFormat, Quote, DEFAULT_MAX_BYTES};
+use crate::feed::{looks_like_feed, parse_feed};
+
+#[derive(Debug, Args)]
+pub(crate) struct ExtractArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
+    format: OutputFormat,
+    /// How to read the input: detected from its content by default.
+    #[arg(long, value_enum, default_value_t = InputKind::Auto)]
+    input: InputKind,
+    /// The article's URL, to resolve relative links (for a feed, each item's own URL
+    /// is used, and this is the feed's URL).
+    #[arg(long, value_name = "URL")]
+    base_url: Option<Url>,
+    /// Also print block quotes that name no one.
+    #[arg(long)]
+    include_unattributed: bool,
+    /// Refuse inputs larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BYTES)]
+    max_bytes: usize,
+    /// The article or feed: a file, or `-` for standard input.
+    #[arg(value_name = "FILE|-")]
+    file: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    /// `{"quotes": [...]}`, as described in DESIGN.md.
+    Json,
+    /// A readable listing.
+    Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum InputKind {
+    /// Feed, HTML or plain text, by content.
+    Auto,
+    /// An HTML page or fragment.
+    Html,
+    /// Plain text, one paragraph per line.
+    Text,
+    /// An RSS, Atom or JSON feed.
+    Feed,
+}
+
+/// The article a quote of a feed came from.
+#[derive(Debug, Serialize)]
+struct ArticleRef {
+    title: Option<String>,
+    url: Option<String>,
+    published: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct QuoteOut<'a> {
+    #[serde(flatten)]
+    quote: &'a Quote,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    article: Option<&'a ArticleRef>,
+}
+
+#[derive(Debug, Serialize)]
+struct Output<'a> {
+    quotes: Vec<QuoteOut<'a>>,
+}
+
+pub(crate) fn run(args: ExtractArgs) -> ExitCode {
+    let bytes = match read_input(&args.file, args.max_bytes) {
+        Ok(bytes) => bytes,
+        Err(message) => return fail(message, EXIT_UNREADABLE),
+    };
+    let options = ExtractOptions {
+        format: match args.input {
+            InputKind::Html => InputFormat::Html,
+            InputKind::Text => InputFormat::Text,
+            InputKind::Auto | InputKind::Feed => InputFormat::Auto,
+        },
+        base_url: args.base_url.clone(),
+        include_unattributed: args.include_unattributed,
+        max_bytes: args.max_bytes,
+    };
+    let is_feed = match args.input {
+        InputKind::Feed => true,
+        InputKind::Auto => looks_like_feed(&bytes),
+        _ => false,
+    };
+    let results: Vec<(Option<ArticleRef>, Extraction)> = if is_feed {
+        let feed_url = args.base_url.as_ref().map(Url::as_str);
+        let feed = match parse_feed(&bytes, feed_url) {
+            Ok(feed) => feed,
+            Err(e) => return fail(format!("{}: {e}", args.file.display()), EXIT_UNREADABLE),
+        };
+        feed.articles
+            .into_iter()
+            .map(|article| {
+                let options = ExtractOptions {
+                    base_url: article.url.as_deref().and_then(|u| Url::parse(u).ok()).or(options.base_url.clone()),
+                    ..options.clone()
+                };
+                let extraction = extract_str(article.content.as_deref().unwrap_or(""), &options);
+                let reference = ArticleRef {
+                    title: article.title,
+                    url: article.url,
+                    published: article.published.map(|d| d.to_rfc3339()),
+                };
+                (Some(reference), extraction)
+            })
+            .collect()
+    } else {
+        match extract(&bytes, &options) {
+            Ok(extraction) => vec![(None, extraction)],
+            Err(e) => return fail(format!("{}: {e}", args.file.display()), EXIT_UNREADABLE),
+        }
+    };
+
+    for (_, extraction) in &results {
+        for warning in &extraction.warnings {
+            eprintln!("quotefeed: warning: {warning}");
+        }
+        for embed in &extraction.textless {
+            eprintln!("quotefeed: note: {} embed without text, no quote: {}", embed.platform.label(), embed.url);
+        }
+    }
+    let rendered = match args.format {
+        OutputFormat::Json => {
+            let output = Output {
+                quotes: results
+                    .iter()
+                    .flat_map(|(article, extraction)| {
+                        extraction.quotes.iter().map(move |quote| QuoteOut { quote, article: article.as_ref() })
+                    })
+                    .collect(),
+            };
+            let mut json = serde_json::to_string_pretty(&output).expect("quotes serialize");
+            json.push('\n');
+            json
+        }
+        OutputFormat::Text => render_text(&results),
+    };
+    match std::io::stdout().lock().write_all(rendered.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => fail(format!("cannot write output: {e}"), 1),
+    }
+}
+
+/// Reads the input, refusing more than `max_bytes`.
+fn read_input(path: &PathBuf, max_bytes: usize) -> Result<Vec<u8>, String> {
+    let name = path.display();
+    let reader: Box<dyn Read> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        match std::fs::File::open(path) {
+            Ok(file) => Box::new(file),
+            Err(e) => return Err(format!("cannot read {name}: {e}")),
+        }
+    };
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(max_bytes).unwrap_or(u64::MAX).saturating_add(1);
+    if let Err(e) = reader.take(limit).read_to_end(&mut bytes) {
+        return Err(format!("cannot read {name}: {e}"));
+    }
+    if bytes.len() > max_bytes {
+        return Err(format!("{name} is larger than the limit of {max_bytes} bytes (see --max-bytes)"));
+    }
+    Ok(bytes)
+}
+
+/// A readable listing of the quotes.
+fn render_text(results: &[(Option<ArticleRef>, Extraction)]) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    for (article, extraction) in results {
+        if let Some(article) = article {
+            if extraction.quotes.is_empty() {
+                continue;
+            }
+            out.push_str(&format!(
+                "== {} ({})\n\n",
+                article.title.as_deref().unwrap_or("Untitled"),
+                article.url.as_deref().unwrap_or("no link")
+            ));
+        }
+        for quote in &extraction.quotes {
+            count += 1;
+            let who = match (&quote.author.name, &quote.author.handle) {
+                (Some(name), Some(handle)) => format!("{name} (@{handle})"),
+                (Some(name), None) => name.clone(),
+                (None, Some(handle)) => format!("@{handle}"),
+                (None, None) => "Unknown".to_string(),
+            };
+            out.push_str(&format!("{count}. {who} on {}", quote.platform.label()));
+            if let Some(date) = &quote.published {
+                out.push_str(&format!(", {date}"));
+            }
+            out.push('\n');
+            for line in quote.text.lines() {
+                out.push_str(&format!("   > {line}\n"));
+            }
+            if let Some(url) = &quote.url {
+                out.push_str(&format!("   {url}\n"));
+            }
+            if let Some(context) = &quote.context {
+                out.push_str(&format!("   context: {context}\n"));
+            }
+            out.push('\n');
+        }
+    }
+    if count == 0 {
+        out.push_str("No quotes found.\n");
+    }
+    out
+}

@@ -1,0 +1,287 @@
+//! The article as a sequence of blocks, and the assembly of quotes from it: plain-text
+//! attributions (`TEXT — Name (@handle) Date`) with quotes that span several
+//! paragraphs, lead-in sentences as context, stable ids, and duplicates removed.
+
+use super::attribution::parse_trailing;
+use super::embeds::textless_from_url;
+use super::identity::quote_id;
+use super::text_util::{last_sentence, links_in_text, tidy};
+use super::{Author, Extraction, Platform, Quote, TextlessEmbed};
+
+/// One piece of an article, in reading order.
+#[derive(Debug)]
+pub(crate) enum Block {
+    /// A paragraph (or a line) of text, tidied. Either the article's own prose or a
+    /// flattened embed whose attribution the assembler will find.
+    Paragraph(String),
+    /// A heading: the prose before it is not the lead-in of what follows.
+    Heading,
+    /// A quote found by an embed parser.
+    Quote(Draft),
+    /// Something that is neither prose nor a quote: an embed without text, a bare link
+    /// left by a failed embed, an unattributed block quote.
+    Embed(Option<TextlessEmbed>),
+}
+
+/// A quote before it gets its id and context.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Draft {
+    pub text: String,
+    pub html: Option<String>,
+    pub author: Author,
+    pub platform: Option<Platform>,
+    pub url: Option<String>,
+    pub published: Option<String>,
+    pub links: Vec<String>,
+    /// The post's own id on its platform (tweet status id, `at://` URI, …).
+    pub post_id: Option<String>,
+}
+
+/// How many characters of text a post on a platform can hold (Twitter's weighted
+/// count, links and line breaks not counted, with some slack): a quote assembled
+/// from several plain-text paragraphs never grows past it.
+fn length_budget(platform: Platform) -> usize {
+    match platform {
+        Platform::Twitter => 300,
+        Platform::Bluesky => 320,
+        Platform::Mastodon | Platform::Threads => 520,
+        _ => 300,
+    }
+}
+
+/// Twitter's weighted length: most scripts count 1 per character, CJK and emoji 2;
+/// links and line breaks are not counted.
+fn weighted_length(text: &str) -> usize {
+    text.split_whitespace()
+        .filter(|w| !(w.starts_with("http://") || w.starts_with("https://") || w.starts_with("pic.twitter.com/")))
+        .map(|w| {
+            w.chars()
+                .map(|c| match c as u32 {
+                    0..=0x10FF | 0x2000..=0x200D | 0x2010..=0x201F | 0x2032..=0x2037 => 1,
+                    _ => 2,
+                })
+                .sum::<usize>()
+                + 1
+        })
+        .sum()
+}
+
+/// The platform a plain-text handle belongs to: `user@instance` is Mastodon, a
+/// domain handle (`name.bsky.social`) is Bluesky, anything else Twitter.
+pub(crate) fn platform_for_handle(handle: &str) -> Platform {
+    if handle.contains('@') {
+        Platform::Mastodon
+    } else if handle.contains('.') {
+        Platform::Bluesky
+    } else {
+        Platform::Twitter
+    }
+}
+
+/// The profile URL for a handle on a platform, when it can be derived.
+pub(crate) fn profile_url(platform: Platform, handle: &str) -> Option<String> {
+    match platform {
+        Platform::Twitter => Some(format!("https://twitter.com/{handle}")),
+        Platform::Bluesky => Some(format!("https://bsky.app/profile/{handle}")),
+        Platform::Mastodon => handle.split_once('@').map(|(user, host)| format!("https://{host}/@{user}")),
+        Platform::Threads => Some(format!("https://www.threads.net/@{handle}")),
+        Platform::Instagram => Some(format!("https://www.instagram.com/{handle}/")),
+        Platform::Tiktok => Some(format!("https://www.tiktok.com/@{handle}")),
+        Platform::Facebook | Platform::Blockquote => None,
+    }
+}
+
+/// A paragraph that introduces what follows ("… poignantly asked:", "She also
+/// stressed:"): its last sentence ends in a colon and is a sentence, not a label
+/// inside a post ("US Foreign Policy:", "THREAD:").
+fn is_lead_in(paragraph: &str) -> bool {
+    let sentence = last_sentence(paragraph).trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '"' | '”' | '’' | ')'));
+    let Some(body) = sentence.strip_suffix(':').or_else(|| sentence.strip_suffix('：')) else {
+        return false;
+    };
+    let words: Vec<&str> = body.split_whitespace().collect();
+    let is_label = words.len() <= 6 && words.iter().all(|w| !w.chars().next().is_some_and(char::is_lowercase));
+    !is_label
+}
+
+/// Turns the blocks of an article into its quotes.
+pub(crate) fn assemble(blocks: Vec<Block>, is_html: bool, warnings: Vec<String>) -> Extraction {
+    let blocks = attribute_paragraphs(blocks, is_html);
+    let mut extraction = Extraction { warnings, ..Extraction::default() };
+    let mut context: Option<String> = None;
+    for block in blocks {
+        match block {
+            Block::Paragraph(p) => {
+                if p.chars().any(char::is_alphanumeric) {
+                    context = Some(last_sentence(&p).to_string());
+                }
+            }
+            Block::Heading => context = None,
+            Block::Embed(Some(mut embed)) => {
+                embed.context = context.clone();
+                extraction.textless.push(embed);
+            }
+            Block::Embed(None) => {}
+            Block::Quote(draft) => {
+                if draft.text.is_empty() {
+                    continue;
+                }
+                let platform = draft.platform.unwrap_or(Platform::Blockquote);
+                let id = quote_id(platform, draft.post_id.as_deref(), &draft.author, &draft.text);
+                if extraction.quotes.iter().any(|q| q.id == id) {
+                    continue; // the same post embedded twice
+                }
+                extraction.quotes.push(Quote {
+                    id,
+                    text: draft.text,
+                    html: draft.html,
+                    author: draft.author,
+                    platform,
+                    url: draft.url,
+                    published: draft.published,
+                    context: context.clone(),
+                    links: draft.links,
+                });
+            }
+        }
+    }
+    drop_repeated_pull_quotes(&mut extraction.quotes);
+    extraction
+}
+
+/// Finds `TEXT — Name (@handle) Date` at the end of paragraphs and turns it, with the
+/// paragraphs of the same post before it, into a quote.
+fn attribute_paragraphs(blocks: Vec<Block>, is_html: bool) -> Vec<Block> {
+    let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
+    for block in blocks {
+        let Block::Paragraph(paragraph) = block else {
+            out.push(block);
+            continue;
+        };
+        let Some(attribution) = parse_trailing(&paragraph) else {
+            out.push(Block::Paragraph(paragraph));
+            continue;
+        };
+        let platform = platform_for_handle(&attribution.handle);
+        let last = paragraph[..attribution.dash].trim();
+        let mut parts = vec![last.to_string()];
+        let mut length = weighted_length(last);
+        let budget = length_budget(platform);
+        while let Some(Block::Paragraph(previous)) = out.last() {
+            if is_lead_in(previous) {
+                break;
+            }
+            let extra = weighted_length(previous);
+            if length + extra > budget {
+                break;
+            }
+            length += extra;
+            let Some(Block::Paragraph(previous)) = out.pop() else { unreachable!() };
+            parts.push(previous);
+        }
+        parts.reverse();
+        let text = tidy(&parts.join("\n"));
+        if text.is_empty() {
+            out.push(Block::Embed(None));
+            continue;
+        }
+        let html = is_html.then(|| paragraphs_as_html(&text));
+        let links = links_in_text(&text);
+        let author = Author {
+            name: Some(attribution.name),
+            url: profile_url(platform, &attribution.handle),
+            handle: Some(attribution.handle),
+        };
+        out.push(Block::Quote(Draft {
+            text,
+            html,
+            author,
+            platform: Some(platform),
+            published: attribution.published,
+            links,
+            ..Draft::default()
+        }));
+    }
+    out
+}
+
+/// A line of text as a block: a paragraph, or an embed when the line is only a link
+/// (what a failed oEmbed leaves behind).
+pub(crate) fn line_block(line: &str) -> Block {
+    let is_bare_link = !line.contains(char::is_whitespace) && (line.starts_with("https://") || line.starts_with("http://"));
+    if is_bare_link {
+        Block::Embed(textless_from_url(line))
+    } else {
+        Block::Paragraph(line.to_string())
+    }
+}
+
+/// Plain text as HTML paragraphs, escaped.
+fn paragraphs_as_html(text: &str) -> String {
+    text.lines().map(|line| format!("<p>{}</p>", escape_text(line))).collect()
+}
+
+/// Escapes text for HTML element content.
+pub(crate) fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A cited pull quote repeats words of a quote by the same person in the same
+/// article: keep the full quote only.
+fn drop_repeated_pull_quotes(quotes: &mut Vec<Quote>) {
+    let normalized: Vec<String> = quotes.iter().map(|q| normalize_for_comparison(&q.text)).collect();
+    let mut keep = vec![true; quotes.len()];
+    for (i, q) in quotes.iter().enumerate() {
+        if q.platform != Platform::Blockquote {
+            continue;
+        }
+        keep[i] = !quotes.iter().enumerate().any(|(j, other)| {
+            j != i
+                && keep[j]
+                && other.author.name == q.author.name
+                && normalized[j].len() > normalized[i].len()
+                && normalized[j].contains(&normalized[i])
+        });
+    }
+    let mut index = 0;
+    quotes.retain(|_| {
+        index += 1;
+        keep[index - 1]
+    });
+}
+
+/// Text reduced to lowercase letters and digits, for comparing quotes.
+pub(crate) fn normalize_for_comparison(text: &str) -> String {
+    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lead_ins_and_labels() {
+        assert!(is_lead_in("As these worrying events unfolded, Jill Stein poignantly asked:"));
+        assert!(is_lead_in("She also stressed:"));
+        assert!(is_lead_in("Chomsky agreed. Many other analysts said the same:"));
+        assert!(!is_lead_in("US Foreign Policy:"));
+        assert!(!is_lead_in("•Funds violent overthrow of Govts—devastating lives. US Domestic Policy:"));
+        assert!(!is_lead_in("Which US-backed coup will be the model for Bolivia?"));
+    }
+
+    #[test]
+    fn weighted_length_ignores_links() {
+        assert_eq!(weighted_length("ab https://t.co/x cd"), 6);
+        assert_eq!(weighted_length("日本"), 5);
+    }
+}

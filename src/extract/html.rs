@@ -1,0 +1,106 @@
+//! The HTML path: the page is parsed with html5ever (through scraper) and walked in
+//! document order. Embeds go to their parsers; text between block elements becomes
+//! paragraphs; headings are noted; scripts, styles, media, navigation and forms are
+//! skipped.
+
+use ego_tree::NodeRef;
+use scraper::{Html, Node};
+
+use super::blocks::{line_block, Block};
+use super::embeds::{self, classify, Ctx};
+use super::flatten::{is_block, is_skipped, walk, Visit, Visitor};
+use super::text_util::tidy;
+use super::ExtractOptions;
+
+/// The blocks of an HTML page or fragment.
+pub(crate) fn blocks(input: &str, options: &ExtractOptions, warnings: &mut Vec<String>) -> Vec<Block> {
+    let document = Html::parse_document(input);
+    let mut walker = DocumentWalker {
+        ctx: Ctx { base: options.base_url.clone(), include_unattributed: options.include_unattributed, warnings },
+        blocks: Vec::new(),
+        text: String::new(),
+    };
+    walk(document.tree.root(), &mut walker);
+    walker.flush();
+    walker.blocks
+}
+
+struct DocumentWalker<'w> {
+    ctx: Ctx<'w>,
+    blocks: Vec<Block>,
+    /// Text of the paragraph being read.
+    text: String,
+}
+
+impl DocumentWalker<'_> {
+    fn flush(&mut self) {
+        if self.text.trim().is_empty() {
+            self.text.clear();
+            return;
+        }
+        let text = tidy(&self.text);
+        self.text.clear();
+        self.blocks.extend(text.lines().map(line_block));
+    }
+}
+
+fn is_heading(name: &str) -> bool {
+    matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
+}
+
+/// A `<figcaption>` that attributes the block quote of its figure (read by the
+/// blockquote parser, so not prose).
+fn is_quote_caption(node: NodeRef<'_, Node>) -> bool {
+    node.parent().is_some_and(|figure| {
+        figure.children().any(|c| matches!(c.value(), Node::Element(e) if e.name() == "blockquote"))
+    })
+}
+
+impl<'a> Visitor<'a> for DocumentWalker<'_> {
+    fn open(&mut self, node: NodeRef<'a, Node>) -> Visit {
+        match node.value() {
+            Node::Text(text) => {
+                self.text.extend(text.chars().map(|c| if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c }));
+                Visit::Skip
+            }
+            Node::Element(element) => {
+                let name = element.name();
+                if let Some(kind) = classify(element) {
+                    self.flush();
+                    embeds::parse(kind, node, &mut self.ctx, &mut self.blocks);
+                    return Visit::Skip;
+                }
+                if is_skipped(name) || matches!(name, "nav" | "aside" | "form") {
+                    return Visit::Skip;
+                }
+                match name {
+                    "br" => {
+                        self.text.push('\n');
+                        Visit::Skip
+                    }
+                    "figcaption" if is_quote_caption(node) => Visit::Skip,
+                    _ if is_heading(name) => {
+                        self.flush();
+                        self.blocks.push(Block::Heading);
+                        Visit::Skip
+                    }
+                    _ => {
+                        if is_block(name) {
+                            self.flush();
+                        }
+                        Visit::Enter
+                    }
+                }
+            }
+            _ => Visit::Enter,
+        }
+    }
+
+    fn close(&mut self, node: NodeRef<'a, Node>) {
+        if let Node::Element(element) = node.value() {
+            if is_block(element.name()) {
+                self.flush();
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! The plain-text path: every non-empty line is a paragraph. The assembler finds the
+//! `TEXT — Name (@handle) Date` attributions in them.
+
+use super::blocks::{line_block, Block};
+use super::text_util::tidy;
+
+/// The paragraphs of a plain-text article.
+pub(crate) fn blocks(input: &str) -> Vec<Block> {
+    input.lines().map(tidy).filter(|line| !line.is_empty()).map(|line| line_block(&line)).collect()
+}

@@ -1,0 +1,133 @@
+//! Reading sources: RSS 0.9x/1.0/2.0, Atom 1.0 and JSON Feed 1.x, through feed-rs,
+//! into articles whose content the extractor reads.
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+/// A parsed source feed.
+#[derive(Debug, Clone, Default)]
+pub struct SourceFeed {
+    /// The feed's title.
+    pub title: Option<String>,
+    /// The site the feed belongs to.
+    pub link: Option<String>,
+    /// The feed's language, when it declares one.
+    pub language: Option<String>,
+    /// The items, in feed order.
+    pub articles: Vec<Article>,
+}
+
+/// One item of a source feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Article {
+    /// The item's id: RSS `guid`, Atom `id`, JSON Feed `id`, or (when the feed gives
+    /// none) a hash of its link and title.
+    pub id: String,
+    /// Title, as plain text.
+    pub title: Option<String>,
+    /// The article's URL, absolute.
+    pub url: Option<String>,
+    /// When it was published (or, failing that, last updated).
+    pub published: Option<DateTime<Utc>>,
+    /// The fullest body the feed carries: `content:encoded` / Atom `content` /
+    /// JSON `content_html` before `description` / `summary`. HTML or plain text.
+    pub content: Option<String>,
+}
+
+/// Why a feed could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("not a readable RSS, Atom or JSON feed: {0}")]
+pub struct FeedError(String);
+
+/// Parses a feed. `feed_url` resolves relative links (with `xml:base` where the
+/// feed sets one).
+pub fn parse_feed(bytes: &[u8], feed_url: Option<&str>) -> Result<SourceFeed, FeedError> {
+    let parser = feed_rs::parser::Builder::new().base_uri(feed_url).build();
+    let feed = parser.parse(bytes).map_err(|e| FeedError(e.to_string()))?;
+    let base = feed_url.and_then(|u| Url::parse(u).ok());
+    let link = feed
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .map(|l| resolve(&l.href, base.as_ref()));
+    let site = link.as_deref().and_then(|l| Url::parse(l).ok()).or(base);
+    let articles = feed
+        .entries
+        .into_iter()
+        .map(|entry| {
+            let url = entry
+                .links
+                .iter()
+                .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+                .or(entry.links.first())
+                .map(|l| resolve(&l.href, site.as_ref()));
+            let content = entry
+                .content
+                .and_then(|c| c.body)
+                .filter(|b| !b.trim().is_empty())
+                .or_else(|| entry.summary.map(|s| s.content));
+            Article {
+                id: entry.id,
+                title: entry.title.map(|t| t.content.trim().to_string()),
+                url,
+                published: entry.published.or(entry.updated),
+                content,
+            }
+        })
+        .collect();
+    Ok(SourceFeed {
+        title: feed.title.map(|t| t.content.trim().to_string()),
+        link,
+        language: feed.language,
+        articles,
+    })
+}
+
+fn resolve(href: &str, base: Option<&Url>) -> String {
+    match (Url::parse(href), base) {
+        (Ok(url), _) => url.into(),
+        (Err(_), Some(base)) => base.join(href).map(Into::into).unwrap_or_else(|_| href.to_string()),
+        (Err(_), None) => href.to_string(),
+    }
+}
+
+/// Whether bytes look like a feed (rather than an HTML page or plain text): an XML
+/// document whose root is `rss`, `feed` or `rdf:RDF`, or a JSON Feed.
+pub fn looks_like_feed(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(4096)];
+    let text = String::from_utf8_lossy(head);
+    let text = text.trim_start_matches('\u{feff}').trim_start();
+    if text.starts_with('{') {
+        return text.contains("jsonfeed.org/version");
+    }
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        rest = &rest[start + 1..];
+        if let Some(after) = rest.strip_prefix("!--") {
+            rest = after.find("-->").map_or("", |end| &after[end + 3..]);
+            continue;
+        }
+        if rest.starts_with('?') || rest.starts_with('!') {
+            continue;
+        }
+        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || matches!(c, ':' | '_' | '-')).collect();
+        return matches!(name.as_str(), "rss" | "feed" | "rdf:RDF" | "RDF");
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feeds_are_told_from_pages() {
+        assert!(looks_like_feed(b"<?xml version=\"1.0\"?>\n<!-- hi --><rss version=\"2.0\">"));
+        assert!(looks_like_feed(b"<feed xmlns=\"http://www.w3.org/2005/Atom\">"));
+        assert!(looks_like_feed(b"<rdf:RDF xmlns:rdf=\"x\">"));
+        assert!(looks_like_feed(br#"{"version": "https://jsonfeed.org/version/1.1", "items": []}"#));
+        assert!(!looks_like_feed(b"<!DOCTYPE html><html><body>"));
+        assert!(!looks_like_feed(b"Plain text"));
+        assert!(!looks_like_feed(b"{\"not\": \"a feed\"}"));
+    }
+}

@@ -1,0 +1,8 @@
+//! quotefeed: turns the quotes embedded in news articles into feeds of their own.
+//!
+//! The data flow, one module per step (see DESIGN.md): [`feed`] reads a source's
+//! items → [`extract`] finds the quotes of each article. [`cli`] is the command line.
+
+pub mod cli;
+pub mod extract;
+pub mod feed;
