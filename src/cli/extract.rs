@@ -109,7 +109,10 @@ pub(crate) fn run(args: ExtractArgs) -> ExitCode {
                     base_url: article.url.as_deref().and_then(|u| Url::parse(u).ok()).or(options.base_url.clone()),
                     ..options.clone()
                 };
-                let extraction = extract_str(article.content.as_deref().unwrap_or(""), &options);
+                let extraction = extract_str(article.content.as_deref().unwrap_or(""), &options).unwrap_or_else(|e| {
+                    let name = article.url.as_deref().or(article.title.as_deref()).unwrap_or(&article.id);
+                    Extraction { warnings: vec![format!("skipped article {name}: {e}")], ..Extraction::default() }
+                });
                 let reference = ArticleRef {
                     title: article.title,
                     url: article.url,

@@ -83,7 +83,13 @@ pub(crate) struct Ctx<'w> {
     pub base: Option<Url>,
     pub include_unattributed: bool,
     pub warnings: &'w mut Vec<String>,
+    /// How many embeds the one being parsed is nested in.
+    pub depth: usize,
 }
+
+/// Embeds nested deeper than this (a quote of a quote of a quote…) are not parsed:
+/// real pages nest two levels at most, hostile ones thousands.
+const MAX_NESTING: usize = 4;
 
 /// Parses the embed that `node` starts, appending what it finds to `out`.
 pub(crate) fn parse(kind: Kind, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out: &mut Vec<Block>) {
@@ -103,6 +109,14 @@ pub(crate) fn parse(kind: Kind, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out:
 
 /// Parses embeds found nested inside another one.
 fn parse_nested(flat: &Flat<'_>, ctx: &mut Ctx<'_>, out: &mut Vec<Block>) {
+    if flat.nested.is_empty() {
+        return;
+    }
+    if ctx.depth >= MAX_NESTING {
+        ctx.warnings.push(format!("skipped embeds nested more than {MAX_NESTING} deep"));
+        return;
+    }
+    ctx.depth += 1;
     for &node in &flat.nested {
         if let Node::Element(element) = node.value() {
             if let Some(kind) = classify(element) {
@@ -110,6 +124,7 @@ fn parse_nested(flat: &Flat<'_>, ctx: &mut Ctx<'_>, out: &mut Vec<Block>) {
             }
         }
     }
+    ctx.depth -= 1;
 }
 
 /// Hosts of a platform's own pages: links there inside a post are mentions,

@@ -16,7 +16,12 @@ use super::ExtractOptions;
 pub(crate) fn blocks(input: &str, options: &ExtractOptions, warnings: &mut Vec<String>) -> Vec<Block> {
     let document = Html::parse_document(input);
     let mut walker = DocumentWalker {
-        ctx: Ctx { base: options.base_url.clone(), include_unattributed: options.include_unattributed, warnings },
+        ctx: Ctx {
+            base: options.base_url.clone(),
+            include_unattributed: options.include_unattributed,
+            warnings,
+            depth: 0,
+        },
         blocks: Vec::new(),
         text: String::new(),
     };

@@ -1,0 +1,118 @@
+//! `quotefeed extract` as a user runs it: inputs from files and standard input, both
+//! output formats, and clear errors with exit code 2 for input it cannot read.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn quotefeed(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quotefeed"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("quotefeed starts");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+const TWEET: &[u8] = br#"<p>She said:</p><blockquote class="twitter-tweet"><p>Hello <a href="/local">world</a>.</p>&mdash; Jane (@jane) <a href="https://twitter.com/jane/status/1">November 11, 2019</a></blockquote>"#;
+
+#[test]
+fn an_article_without_quotes_gives_an_empty_list() {
+    let output = quotefeed(&["extract", "-"], b"<p>Nothing quoted here.</p>");
+    assert!(output.status.success());
+    assert_eq!(json(&output), serde_json::json!({"quotes": []}));
+}
+
+#[test]
+fn standard_input_and_base_url() {
+    let output = quotefeed(&["extract", "--base-url", "https://news.example/a/b", "-"], TWEET);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let quotes = json(&output)["quotes"].clone();
+    assert_eq!(quotes[0]["text"], "Hello world.");
+    assert_eq!(quotes[0]["links"], serde_json::json!(["https://news.example/local"]));
+    assert_eq!(quotes[0]["context"], "She said:");
+}
+
+#[test]
+fn text_format_is_readable() {
+    let output = quotefeed(&["extract", "--format", "text", "-"], TWEET);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("1. Jane (@jane) on X (Twitter), 2019-11-11"), "{text}");
+    assert!(text.contains("   > Hello world."), "{text}");
+    assert!(text.contains("context: She said:"), "{text}");
+}
+
+#[test]
+fn forced_input_kinds() {
+    // As plain text, the markup is just characters: no embed is recognised.
+    let output = quotefeed(&["extract", "--input", "text", "-"], TWEET);
+    assert!(output.status.success());
+    let output = quotefeed(&["extract", "--input", "feed", "-"], TWEET);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("not a readable RSS, Atom or JSON feed"), "{}", stderr(&output));
+}
+
+#[test]
+fn missing_file_is_a_clear_error() {
+    let output = quotefeed(&["extract", "/nonexistent/article.html"], b"");
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.starts_with("quotefeed: error: cannot read /nonexistent/article.html"), "{message}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn oversized_input_is_refused() {
+    let output = quotefeed(&["extract", "--max-bytes", "100", "-"], &[b'a'; 101]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("larger than the limit of 100 bytes"), "{}", stderr(&output));
+    let output = quotefeed(&["extract", "--max-bytes", "100", "-"], &[b'a'; 100]);
+    assert!(output.status.success());
+}
+
+#[test]
+fn the_default_limit_is_10_mib() {
+    let big = vec![b'a'; 10 * 1024 * 1024 + 1];
+    let output = quotefeed(&["extract", "-"], &big);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn broken_feed_is_a_clear_error() {
+    let output = quotefeed(&["extract", "-"], b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>x</ti");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("not a readable RSS, Atom or JSON feed"), "{}", stderr(&output));
+}
+
+#[test]
+fn invalid_utf8_is_decoded_with_a_warning() {
+    let output = quotefeed(&["extract", "-"], b"Caf\xe9 open. \xe2\x80\x94 Owner (@owner) May 1, 2024\n");
+    assert!(output.status.success());
+    assert!(stderr(&output).contains("warning: input is not valid UTF-8"), "{}", stderr(&output));
+    assert_eq!(json(&output)["quotes"][0]["text"], "Caf\u{fffd} open.");
+}
+
+#[test]
+fn json_feed_input() {
+    let feed = br#"{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": [
+        {"id": "1", "url": "https://j.example/1", "title": "One",
+         "content_html": "<p>He wrote:</p><blockquote class=\"twitter-tweet\"><p>JSON!</p>&mdash; Jay (@jay) <a href=\"https://twitter.com/jay/status/9\">May 1, 2024</a></blockquote>"}]}"#;
+    let output = quotefeed(&["extract", "-"], feed);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let quote = &json(&output)["quotes"][0];
+    assert_eq!(quote["text"], "JSON!");
+    assert_eq!(quote["article"]["url"], "https://j.example/1");
+}

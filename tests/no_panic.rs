@@ -1,0 +1,111 @@
+//! The extractor never panics: on arbitrary bytes, on corpus pages mutated at random,
+//! and on pathological nesting. (A coverage-guided `cargo fuzz` target lives in
+//! `fuzz/`; these property tests run in CI, where fuzzing cannot.)
+
+use proptest::prelude::*;
+use quotefeed::extract::{extract, ExtractError, ExtractOptions, Extraction, InputFormat, MAX_NESTING_DEPTH};
+
+fn check(input: &[u8], format: InputFormat) -> Extraction {
+    let options = ExtractOptions { format, include_unattributed: true, ..ExtractOptions::default() };
+    let extraction = extract(input, &options).expect("inputs under the limit are accepted");
+    for quote in &extraction.quotes {
+        assert!(!quote.text.is_empty(), "a quote without text: {quote:?}");
+        assert_eq!(quote.id.len(), 16);
+        assert!(!quote.text.contains("\n\n"));
+    }
+    extraction
+}
+
+const CORPUS: [&str; 3] = [
+    include_str!("fixtures/bolivia/article.html"),
+    include_str!("fixtures/kinds/article.html"),
+    include_str!("fixtures/bolivia/article.txt"),
+];
+
+/// Fragments that steer mutations towards the code paths that parse embeds.
+const FRAGMENTS: [&str; 16] = [
+    "<blockquote class=\"twitter-tweet\">",
+    "<blockquote class=\"bluesky-embed\">",
+    "<blockquote class=\"instagram-media\">",
+    "<div class=\"fb-post\">",
+    "</blockquote>",
+    "<p>",
+    "</p>",
+    "&mdash; ",
+    "— Name (@handle) ",
+    "(@",
+    "<a href=\"https://twitter.com/a/status/1\">",
+    "</a>",
+    "<br><br>",
+    "\u{200a}",
+    "<cite>",
+    "A post shared by ",
+];
+
+fn mutation() -> impl Strategy<Value = (usize, usize, usize, Vec<u8>)> {
+    (0..CORPUS.len(), any::<usize>(), 0usize..64, prop_oneof![
+        (0..FRAGMENTS.len()).prop_map(|i| FRAGMENTS[i].as_bytes().to_vec()),
+        proptest::collection::vec(any::<u8>(), 0..16),
+    ])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        check(&bytes, InputFormat::Auto);
+        check(&bytes, InputFormat::Html);
+        check(&bytes, InputFormat::Text);
+    }
+
+    #[test]
+    fn mutated_corpus(mutations in proptest::collection::vec(mutation(), 1..12)) {
+        let mut page = CORPUS[mutations[0].0].as_bytes().to_vec();
+        for (_, at, delete, insert) in mutations {
+            let at = at % (page.len() + 1);
+            let end = (at + delete).min(page.len());
+            page.splice(at..end, insert);
+        }
+        check(&page, InputFormat::Auto);
+        check(&page, InputFormat::Html);
+        check(&page, InputFormat::Text);
+    }
+}
+
+#[test]
+fn deep_nesting_is_refused_with_a_clear_error() {
+    let options = ExtractOptions { format: InputFormat::Html, ..ExtractOptions::default() };
+    for open in ["<div>", "<blockquote class=\"twitter-tweet\">", "<blockquote>", "<a href=\"x\">", "<span>"] {
+        let page = format!("{}Text — Name (@h) November 11, 2019", open.repeat(100_000));
+        assert_eq!(extract(page.as_bytes(), &options), Err(ExtractError::TooDeep { limit: MAX_NESTING_DEPTH }), "{open}");
+    }
+}
+
+#[test]
+fn nesting_up_to_the_limit_does_not_overflow_the_stack() {
+    for open in ["<div>", "<blockquote class=\"twitter-tweet\">", "<blockquote>", "<a href=\"x\">", "<p><span>"] {
+        let page = format!("{}Text — Name (@h) November 11, 2019", open.repeat(MAX_NESTING_DEPTH / 2));
+        // A thread of its own with a small stack, so recursion would show at once.
+        let result = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || check(page.as_bytes(), InputFormat::Html).quotes.len())
+            .unwrap()
+            .join();
+        assert!(result.is_ok(), "{open} nested {} deep", MAX_NESTING_DEPTH / 2);
+    }
+}
+
+#[test]
+fn nested_tweets_are_parsed_a_few_levels_deep() {
+    let tweet = |inner: &str, n: usize| {
+        format!(r#"<blockquote class="twitter-tweet"><p>Level {n}</p>{inner}&mdash; N{n} (@n{n}) <a href="https://twitter.com/n{n}/status/{n}">May 1, 2024</a></blockquote>"#)
+    };
+    let mut page = String::new();
+    for n in 0..10 {
+        page = tweet(&page, n);
+    }
+    let extraction = check(page.as_bytes(), InputFormat::Html);
+    assert_eq!(extraction.quotes.len(), 5);
+    assert!(extraction.warnings.iter().any(|w| w.contains("nested")));
+}
