@@ -2,6 +2,8 @@
 //! and on pathological nesting. (A coverage-guided `cargo fuzz` target lives in
 //! `fuzz/`; these property tests run in CI, where fuzzing cannot.)
 
+mod sanitize;
+
 use proptest::prelude::*;
 use quotefeed::extract::{extract, ExtractError, ExtractOptions, Extraction, InputFormat, MAX_NESTING_DEPTH};
 
@@ -12,6 +14,9 @@ fn check(input: &[u8], format: InputFormat) -> Extraction {
         assert!(!quote.text.is_empty(), "a quote without text: {quote:?}");
         assert_eq!(quote.id.len(), 16);
         assert!(!quote.text.contains("\n\n"));
+        if let Some(html) = &quote.html {
+            assert_eq!(&sanitize::with_ammonia(html), html, "ammonia would change the HTML of {quote:?}");
+        }
     }
     extraction
 }

@@ -23,6 +23,9 @@ pub struct Trailing {
 const MAX_NAME_CHARS: usize = 80;
 /// Longest date text accepted after the handle, in characters.
 const MAX_DATE_CHARS: usize = 48;
+/// How far from the end of a paragraph an attribution's `(@` can be, in bytes
+/// (a long handle, a long date in a script of 3-byte characters).
+const MAX_TAIL_BYTES: usize = 160 + MAX_DATE_CHARS * 4;
 
 /// Finds the `— Name (@handle) Date` that ends `text`. Only the last one counts: an
 /// em dash inside the quote ("Govts—devastating") is not an attribution. The date
@@ -31,7 +34,13 @@ const MAX_DATE_CHARS: usize = 48;
 /// hyphen or `--` only with spaces around it.
 pub fn parse_trailing(text: &str) -> Option<Trailing> {
     let text = text.trim_end();
-    let open = text.rfind("(@")?;
+    // The handle and date are short: "(@" must be near the end.
+    let mut tail = text.len().saturating_sub(MAX_TAIL_BYTES);
+    while !text.is_char_boundary(tail) {
+        tail += 1;
+    }
+    let bytes = text.as_bytes();
+    let open = memchr::memrchr_iter(b'(', &bytes[tail..]).map(|i| tail + i).find(|&i| bytes.get(i + 1) == Some(&b'@'))?;
     let after = &text[open + 2..];
     let handle_len = after
         .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '@')))

@@ -5,14 +5,16 @@
 use super::attribution::parse_trailing;
 use super::embeds::textless_from_url;
 use super::identity::quote_id;
+use super::flatten::escape_text;
 use super::text_util::{last_sentence, links_in_text, tidy};
 use super::{Author, Extraction, Platform, Quote, TextlessEmbed};
 
 /// One piece of an article, in reading order.
 #[derive(Debug)]
 pub(crate) enum Block {
-    /// A paragraph (or a line) of text, tidied. Either the article's own prose or a
-    /// flattened embed whose attribution the assembler will find.
+    /// A paragraph (or a line) of text, trimmed but not yet tidied (most paragraphs
+    /// are never read closely, so [`tidy`] runs only on those that are). Either the
+    /// article's own prose or a flattened post whose attribution the assembler finds.
     Paragraph(String),
     /// A heading: the prose before it is not the lead-in of what follows.
     Heading,
@@ -52,18 +54,23 @@ fn length_budget(platform: Platform) -> usize {
 /// Twitter's weighted length: most scripts count 1 per character, CJK and emoji 2;
 /// links and line breaks are not counted.
 fn weighted_length(text: &str) -> usize {
-    text.split_whitespace()
-        .filter(|w| !(w.starts_with("http://") || w.starts_with("https://") || w.starts_with("pic.twitter.com/")))
-        .map(|w| {
-            w.chars()
+    let mut length = 0;
+    for word in text.split(' ') {
+        if word.starts_with("http://") || word.starts_with("https://") || word.starts_with("pic.twitter.com/") {
+            continue;
+        }
+        length += 1 + if word.is_ascii() {
+            word.len()
+        } else {
+            word.chars()
                 .map(|c| match c as u32 {
                     0..=0x10FF | 0x2000..=0x200D | 0x2010..=0x201F | 0x2032..=0x2037 => 1,
                     _ => 2,
                 })
-                .sum::<usize>()
-                + 1
-        })
-        .sum()
+                .sum()
+        };
+    }
+    length
 }
 
 /// The platform a plain-text handle belongs to: `user@instance` is Mastodon, a
@@ -108,17 +115,29 @@ fn is_lead_in(paragraph: &str) -> bool {
 pub(crate) fn assemble(blocks: Vec<Block>, is_html: bool, warnings: Vec<String>) -> Extraction {
     let blocks = attribute_paragraphs(blocks, is_html);
     let mut extraction = Extraction { warnings, ..Extraction::default() };
+    // The lead-in is the last sentence of the latest paragraph, found only when a
+    // quote needs it.
+    let mut lead_in: Option<String> = None;
     let mut context: Option<String> = None;
+    let context_of = |lead_in: &mut Option<String>, context: &mut Option<String>| {
+        if let Some(paragraph) = lead_in.take() {
+            *context = Some(tidy(last_sentence(&paragraph)));
+        }
+        context.clone()
+    };
     for block in blocks {
         match block {
             Block::Paragraph(p) => {
                 if p.chars().any(char::is_alphanumeric) {
-                    context = Some(last_sentence(&p).to_string());
+                    lead_in = Some(p);
                 }
             }
-            Block::Heading => context = None,
+            Block::Heading => {
+                lead_in = None;
+                context = None;
+            }
             Block::Embed(Some(mut embed)) => {
-                embed.context = context.clone();
+                embed.context = context_of(&mut lead_in, &mut context);
                 extraction.textless.push(embed);
             }
             Block::Embed(None) => {}
@@ -139,7 +158,7 @@ pub(crate) fn assemble(blocks: Vec<Block>, is_html: bool, warnings: Vec<String>)
                     platform,
                     url: draft.url,
                     published: draft.published,
-                    context: context.clone(),
+                    context: context_of(&mut lead_in, &mut context),
                     links: draft.links,
                 });
             }
@@ -158,6 +177,11 @@ fn attribute_paragraphs(blocks: Vec<Block>, is_html: bool) -> Vec<Block> {
             out.push(block);
             continue;
         };
+        if parse_trailing(&paragraph).is_none() {
+            out.push(Block::Paragraph(paragraph));
+            continue;
+        }
+        let paragraph = tidy(&paragraph);
         let Some(attribution) = parse_trailing(&paragraph) else {
             out.push(Block::Paragraph(paragraph));
             continue;
@@ -171,16 +195,18 @@ fn attribute_paragraphs(blocks: Vec<Block>, is_html: bool) -> Vec<Block> {
             if is_lead_in(previous) {
                 break;
             }
-            let extra = weighted_length(previous);
+            let previous = tidy(previous);
+            let extra = weighted_length(&previous);
             if length + extra > budget {
                 break;
             }
             length += extra;
-            let Some(Block::Paragraph(previous)) = out.pop() else { unreachable!() };
+            out.pop();
             parts.push(previous);
         }
         parts.reverse();
-        let text = tidy(&parts.join("\n"));
+        // The parts are tidy lines, so the joined text is tidy too.
+        let text = parts.join("\n");
         if text.is_empty() {
             out.push(Block::Embed(None));
             continue;
@@ -207,12 +233,13 @@ fn attribute_paragraphs(blocks: Vec<Block>, is_html: bool) -> Vec<Block> {
 
 /// A line of text as a block: a paragraph, or an embed when the line is only a link
 /// (what a failed oEmbed leaves behind).
-pub(crate) fn line_block(line: &str) -> Block {
-    let is_bare_link = !line.contains(char::is_whitespace) && (line.starts_with("https://") || line.starts_with("http://"));
+pub(crate) fn line_block(line: String) -> Block {
+    let is_bare_link =
+        (line.starts_with("https://") || line.starts_with("http://")) && !line.contains(char::is_whitespace);
     if is_bare_link {
-        Block::Embed(textless_from_url(line))
+        Block::Embed(textless_from_url(&line))
     } else {
-        Block::Paragraph(line.to_string())
+        Block::Paragraph(line)
     }
 }
 
@@ -221,48 +248,40 @@ fn paragraphs_as_html(text: &str) -> String {
     text.lines().map(|line| format!("<p>{}</p>", escape_text(line))).collect()
 }
 
-/// Escapes text for HTML element content.
-pub(crate) fn escape_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 /// A cited pull quote repeats words of a quote by the same person in the same
 /// article: keep the full quote only.
 fn drop_repeated_pull_quotes(quotes: &mut Vec<Quote>) {
-    let normalized: Vec<String> = quotes.iter().map(|q| normalize_for_comparison(&q.text)).collect();
-    let mut keep = vec![true; quotes.len()];
-    for (i, q) in quotes.iter().enumerate() {
-        if q.platform != Platform::Blockquote {
-            continue;
-        }
-        keep[i] = !quotes.iter().enumerate().any(|(j, other)| {
-            j != i
-                && keep[j]
-                && other.author.name == q.author.name
-                && normalized[j].len() > normalized[i].len()
-                && normalized[j].contains(&normalized[i])
-        });
+    let repeated: Vec<usize> = (0..quotes.len())
+        .filter(|&i| quotes[i].platform == Platform::Blockquote)
+        .filter(|&i| {
+            let q = &quotes[i];
+            let mut same_author = quotes.iter().enumerate().filter(|(j, o)| *j != i && o.author.name == q.author.name);
+            let Some(first) = same_author.next() else { return false };
+            let short = normalize_for_comparison(&q.text);
+            std::iter::once(first).chain(same_author).any(|(_, other)| {
+                let long = normalize_for_comparison(&other.text);
+                long.len() > short.len() && long.contains(&short)
+            })
+        })
+        .collect();
+    for i in repeated.into_iter().rev() {
+        quotes.remove(i);
     }
-    let mut index = 0;
-    quotes.retain(|_| {
-        index += 1;
-        keep[index - 1]
-    });
 }
 
 /// Text reduced to lowercase letters and digits, for comparing quotes.
 pub(crate) fn normalize_for_comparison(text: &str) -> String {
-    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                out.push(c.to_ascii_lowercase());
+            }
+        } else if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
 }
 
 #[cfg(test)]

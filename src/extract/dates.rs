@@ -193,10 +193,12 @@ fn parse_words(text: &str) -> Option<String> {
 }
 
 fn format_date(year: i32, month: u32, day: u32, time: Option<(u32, u32)>, zone: Option<&str>) -> Option<String> {
-    let date = NaiveDate::from_ymd_opt(year, month, day)?;
+    NaiveDate::from_ymd_opt(year, month, day)?;
     match time {
-        Some((h, m)) if h < 24 && m < 60 => Some(format!("{}T{h:02}:{m:02}{}", date.format("%Y-%m-%d"), zone.unwrap_or(""))),
-        _ => Some(date.format("%Y-%m-%d").to_string()),
+        Some((h, m)) if h < 24 && m < 60 => {
+            Some(format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}{}", zone.unwrap_or("")))
+        }
+        _ => Some(format!("{year:04}-{month:02}-{day:02}")),
     }
 }
 

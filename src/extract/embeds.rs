@@ -10,14 +10,13 @@ use scraper::{ElementRef, Node, Selector};
 use url::Url;
 
 use super::attribution::{parse_dash_name, parse_trailing, Trailing};
-use super::blocks::{escape_text, platform_for_handle, profile_url, Block, Draft};
+use super::blocks::{platform_for_handle, profile_url, Block, Draft};
 use super::dates::parse_date;
-use super::flatten::{flatten, Flat, Treat};
-use super::sanitize::sanitize_html;
+use super::flatten::{escape_text, flatten, Flat, Treat};
 use super::text_util::{links_in_text, tidy, trim_link_end};
 use super::urls::{
-    clean_http_url, is_mastodon_embed_url, is_twitter_host, mastodon_status, tweet_link, twitter_profile,
-    twitter_profile_handle, without_query,
+    clean_url, host_of, is_mastodon_embed_url, is_twitter_host, mastodon_status, path_segments, tweet_link,
+    twitter_profile, twitter_profile_handle, without_query,
 };
 use super::{Author, Platform, TextlessEmbed};
 
@@ -37,8 +36,10 @@ pub(crate) enum Kind {
     Blockquote,
 }
 
+/// Reads the `class` attribute directly: scraper's `classes()` interns every class
+/// of the element on first use, which costs more than this whole check.
 fn has_class(element: &Element, class: &str) -> bool {
-    element.classes().any(|c| c.eq_ignore_ascii_case(class))
+    element.attr("class").is_some_and(|c| c.split_ascii_whitespace().any(|c| c.eq_ignore_ascii_case(class)))
 }
 
 /// The kind of embed an element starts, if any.
@@ -145,7 +146,7 @@ fn is_platform_host(platform: Platform, host: &str) -> bool {
 /// The text, sanitized HTML and links of `flat.raw[..cut]`.
 fn body(flat: &Flat<'_>, cut: usize, platform: Platform, ctx: &Ctx<'_>) -> (String, String, Vec<String>) {
     let text = tidy(&flat.raw[..cut]);
-    let html = sanitize_html(flat.render_html(cut, ctx.base.as_ref()).trim());
+    let html = flat.render_html(cut, ctx.base.as_ref()).trim().to_string();
     let links = links(flat, cut, &text, platform, ctx.base.as_ref());
     (text, html, links)
 }
@@ -171,9 +172,9 @@ fn links(flat: &Flat<'_>, cut: usize, text: &str, platform: Platform, base: Opti
         let link = match label_of {
             Some(i) => {
                 used[i] = true;
-                clean_http_url(&anchors[i].href, base)
+                clean_url(&anchors[i].href, base)
             }
-            None if token.starts_with("http") => clean_http_url(&token, base),
+            None if token.starts_with("http") => clean_url(&token, base),
             None => Some(token),
         };
         if let Some(link) = link {
@@ -185,9 +186,8 @@ fn links(flat: &Flat<'_>, cut: usize, text: &str, platform: Platform, base: Opti
         if used[i] || label.is_empty() || label.starts_with(['#', '@', '$']) || links_in_text(label).len() == 1 {
             continue;
         }
-        let Some(href) = clean_http_url(&anchor.href, base) else { continue };
-        let own = Url::parse(&href).ok().and_then(|u| u.host_str().map(|h| is_platform_host(platform, h)));
-        if own != Some(true) {
+        let Some(href) = clean_url(&anchor.href, base) else { continue };
+        if !host_of(&href).is_some_and(|h| is_platform_host(platform, &h)) {
             found.push((anchor.start, href));
         }
     }
@@ -227,11 +227,11 @@ fn parse_post(node: NodeRef<'_, Node>, platform: Platform, ctx: &mut Ctx<'_>, ou
                 .iter()
                 .rev()
                 .find(|a| a.href.contains("/post/"))
-                .and_then(|a| clean_http_url(&a.href, ctx.base.as_ref()));
+                .and_then(|a| clean_url(&a.href, ctx.base.as_ref()));
             let profile = closing_anchors
                 .iter()
                 .find(|a| a.href.contains("/profile/") && !a.href.contains("/post/"))
-                .and_then(|a| clean_http_url(&a.href, ctx.base.as_ref()));
+                .and_then(|a| clean_url(&a.href, ctx.base.as_ref()));
             let post_id = match node.value() {
                 Node::Element(e) => e.attr("data-bluesky-uri").map(str::to_string),
                 _ => None,
@@ -355,9 +355,7 @@ fn threads(element: &Element, node: NodeRef<'_, Node>) -> Option<TextlessEmbed> 
         .chain(hrefs(node))
         .find(|h| h.contains("/post/"))
         .map(without_query)?;
-    let handle = Url::parse(&url)
-        .ok()
-        .and_then(|u| u.path_segments()?.find(|s| s.starts_with('@')).map(|s| s[1..].to_string()));
+    let handle = path_segments(&url).into_iter().find_map(|s| s.strip_prefix('@').map(str::to_string));
     Some(TextlessEmbed {
         platform: Platform::Threads,
         author: Author { name: None, url: handle.as_deref().and_then(|h| profile_url(Platform::Threads, h)), handle },
@@ -389,7 +387,7 @@ fn instagram(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out:
         .into_iter()
         .chain(hrefs(node))
         .find(|h| h.contains("instagram.com/"))
-        .and_then(|h| clean_http_url(h, ctx.base.as_ref()))
+        .and_then(|h| clean_url(h, ctx.base.as_ref()))
         .map(|u| without_query(&u));
     let Some(permalink) = permalink else {
         out.push(Block::Embed(None));
@@ -417,7 +415,7 @@ fn instagram(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out:
     let profile_anchor = flat.anchors.iter().find(|a| a.start >= attribution_start);
     let name = Some(name_part.to_string()).filter(|n| !n.is_empty());
     let author_url = profile_anchor
-        .and_then(|a| clean_http_url(&a.href, ctx.base.as_ref()))
+        .and_then(|a| clean_url(&a.href, ctx.base.as_ref()))
         .or_else(|| handle.as_deref().and_then(|h| profile_url(Platform::Instagram, h)));
     let published = flat
         .times
@@ -442,11 +440,11 @@ fn instagram(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out:
         .into_iter()
         .filter(|l| without_query(l) != permalink)
         .collect();
-    let post_id = Url::parse(&permalink).ok().and_then(|u| {
-        let segments: Vec<String> = u.path_segments()?.map(str::to_string).collect();
-        let i = segments.iter().position(|s| matches!(s.as_str(), "p" | "reel" | "tv"))?;
-        segments.get(i + 1).cloned()
-    });
+    let segments = path_segments(&permalink);
+    let post_id = segments
+        .iter()
+        .position(|s| matches!(s.as_str(), "p" | "reel" | "tv"))
+        .and_then(|i| segments.get(i + 1).cloned());
     out.push(Block::Quote(Draft {
         html: Some(text.lines().map(|l| format!("<p>{}</p>", escape_text(l))).collect()),
         text,
@@ -477,11 +475,11 @@ fn tiktok(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out: &m
         .into_iter()
         .chain(hrefs(node))
         .find(|h| h.contains("/video/"))
-        .and_then(|h| clean_http_url(h, ctx.base.as_ref()))
+        .and_then(|h| clean_url(h, ctx.base.as_ref()))
         .map(|u| without_query(&u));
-    let handle = url.as_deref().and_then(|u| {
-        Url::parse(u).ok()?.path_segments()?.find(|s| s.starts_with('@')).map(|s| s[1..].to_string())
-    });
+    let handle = url
+        .as_deref()
+        .and_then(|u| path_segments(u).into_iter().find_map(|s| s.strip_prefix('@').map(str::to_string)));
     let video_id = element
         .attr("data-video-id")
         .map(str::to_string)
@@ -529,7 +527,7 @@ fn facebook(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out: 
     let permalink = element
         .attr("data-href")
         .or_else(|| element.attr("cite"))
-        .and_then(|h| clean_http_url(h, ctx.base.as_ref()));
+        .and_then(|h| clean_url(h, ctx.base.as_ref()));
     let quote = if element.name() == "blockquote" {
         Some(node)
     } else {
@@ -545,7 +543,7 @@ fn facebook(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out: 
         return;
     };
     let permalink = permalink.or_else(|| match quote.value() {
-        Node::Element(e) => e.attr("cite").and_then(|h| clean_http_url(h, ctx.base.as_ref())),
+        Node::Element(e) => e.attr("cite").and_then(|h| clean_url(h, ctx.base.as_ref())),
         _ => None,
     });
     let flat = flatten(quote, &[], nested_embeds);
@@ -567,9 +565,9 @@ fn facebook(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out: 
             (
                 start,
                 author.map(|a| tidy(a.text(&flat))).filter(|n| !n.is_empty()),
-                author.and_then(|a| clean_http_url(&a.href, ctx.base.as_ref())),
+                author.and_then(|a| clean_url(&a.href, ctx.base.as_ref())),
                 published,
-                date.and_then(|a| clean_http_url(&a.href, ctx.base.as_ref())),
+                date.and_then(|a| clean_url(&a.href, ctx.base.as_ref())),
             )
         }
         None => (flat.raw.len(), None, None, None, None),
@@ -628,7 +626,7 @@ fn blockquote(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out
         let text = tidy(&cited.raw);
         let text = parse_dash_name(&text).map(str::to_string).unwrap_or(text);
         author.name = Some(text).filter(|t| !t.is_empty());
-        author.url = cited.anchors.first().and_then(|a| clean_http_url(&a.href, ctx.base.as_ref()));
+        author.url = cited.anchors.first().and_then(|a| clean_url(&a.href, ctx.base.as_ref()));
     } else {
         let start = flat.last_line_start();
         if start > 0 {
@@ -638,7 +636,7 @@ fn blockquote(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out
             }
         }
     }
-    let url = element.attr("cite").and_then(|c| clean_http_url(c, ctx.base.as_ref()));
+    let url = element.attr("cite").and_then(|c| clean_url(c, ctx.base.as_ref()));
     let attributed = author.name.is_some() || url.is_some();
     if attributed || ctx.include_unattributed {
         let (text, html, links) = body(&flat, cut, Platform::Blockquote, ctx);
@@ -679,15 +677,15 @@ pub(crate) fn textless_from_url(link: &str) -> Option<TextlessEmbed> {
             context: None,
         });
     }
-    let url = Url::parse(link).ok()?;
-    let host = url.host_str()?.trim_start_matches("www.");
-    let path = url.path();
-    let platform = match host {
-        "bsky.app" if path.contains("/post/") => Platform::Bluesky,
-        "instagram.com" if path.starts_with("/p/") || path.starts_with("/reel/") => Platform::Instagram,
-        "tiktok.com" if path.contains("/video/") => Platform::Tiktok,
-        "threads.net" | "threads.com" if path.contains("/post/") => Platform::Threads,
-        "facebook.com" if path.contains("/posts/") => Platform::Facebook,
+    let host = host_of(link)?;
+    let segments = path_segments(link);
+    let has = |segment: &str| segments.iter().any(|s| s == segment);
+    let platform = match host.as_str() {
+        "bsky.app" if has("post") => Platform::Bluesky,
+        "instagram.com" if matches!(segments.first().map(String::as_str), Some("p" | "reel")) => Platform::Instagram,
+        "tiktok.com" if has("video") => Platform::Tiktok,
+        "threads.net" | "threads.com" if has("post") => Platform::Threads,
+        "facebook.com" if has("posts") => Platform::Facebook,
         _ => {
             let (status, handle) = mastodon_status(link)?;
             return Some(TextlessEmbed {

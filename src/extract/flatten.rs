@@ -7,8 +7,7 @@ use scraper::node::Element;
 use scraper::Node;
 use url::Url;
 
-use super::blocks::escape_text;
-use super::urls::clean_http_url;
+use super::urls::clean_url;
 
 /// What a visitor wants after seeing an element open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,7 +243,36 @@ pub(crate) fn flatten<'a>(
     flat
 }
 
-/// Elements kept when a quote body is rendered as HTML (ammonia has the last word).
+/// Escapes text for HTML element content, as html5ever's serializer does.
+pub(crate) fn escape_text(text: &str) -> String {
+    escape(text, false)
+}
+
+fn escape(text: &str, attribute: bool) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut last = 0;
+    for (i, c) in text.char_indices() {
+        let entity = match c {
+            '&' => "&amp;",
+            '\u{a0}' => "&nbsp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' if attribute => "&quot;",
+            _ => continue,
+        };
+        out.push_str(&text[last..i]);
+        out.push_str(entity);
+        last = i + c.len_utf8();
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// Link relations on every link in a quote: no referrer, no ranking credit, no
+/// access to our page from the target.
+const LINK_REL: &str = "nofollow noopener noreferrer";
+
+/// Elements kept when a quote body is rendered as HTML: text-level markup only.
 fn is_rendered(name: &str) -> bool {
     matches!(
         name,
@@ -254,8 +282,15 @@ fn is_rendered(name: &str) -> bool {
 }
 
 impl Flat<'_> {
-    /// Renders the markup of `raw[..cut]` as HTML: only text-level elements, `href`
-    /// resolved against `base` with tracking removed, `lang` and `dir` kept.
+    /// Renders the markup of `raw[..cut]` as sanitized HTML.
+    ///
+    /// This is the sanitizer for quote bodies: it writes only the elements named in
+    /// `is_rendered` (their content is kept when they are not), only `href` (an
+    /// `http(s)` URL, resolved against `base`, tracking removed), `lang` and `dir`
+    /// attributes, a fixed `rel` on links, and escapes all text; it never writes
+    /// comments, scripts or styles. The output is exactly what ammonia keeps of such
+    /// markup (a test checks this), without paying for a second HTML parse per quote,
+    /// which cost a quarter of the extraction time.
     pub fn render_html(&self, cut: usize, base: Option<&Url>) -> String {
         let mut out = String::new();
         let mut open: Vec<&str> = Vec::new();
@@ -273,7 +308,7 @@ impl Flat<'_> {
                     out.push_str(name);
                     for (attr, value) in element.attrs() {
                         let value = match attr {
-                            "href" if name == "a" => match clean_http_url(value, base) {
+                            "href" if name == "a" => match clean_url(value, base) {
                                 Some(v) => v,
                                 None => continue,
                             },
@@ -283,7 +318,12 @@ impl Flat<'_> {
                         out.push(' ');
                         out.push_str(attr);
                         out.push_str("=\"");
-                        out.push_str(&escape_text(&value));
+                        out.push_str(&escape(&value, true));
+                        out.push('"');
+                    }
+                    if name == "a" {
+                        out.push_str(" rel=\"");
+                        out.push_str(LINK_REL);
                         out.push('"');
                     }
                     out.push('>');

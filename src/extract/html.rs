@@ -9,7 +9,6 @@ use scraper::{Html, Node};
 use super::blocks::{line_block, Block};
 use super::embeds::{self, classify, Ctx};
 use super::flatten::{is_block, is_skipped, walk, Visit, Visitor};
-use super::text_util::tidy;
 use super::ExtractOptions;
 
 /// The blocks of an HTML page or fragment.
@@ -39,13 +38,10 @@ struct DocumentWalker<'w> {
 
 impl DocumentWalker<'_> {
     fn flush(&mut self) {
-        if self.text.trim().is_empty() {
-            self.text.clear();
-            return;
+        for line in self.text.split('\n').map(str::trim).filter(|line| !line.is_empty()) {
+            self.blocks.push(line_block(line.to_string()));
         }
-        let text = tidy(&self.text);
         self.text.clear();
-        self.blocks.extend(text.lines().map(line_block));
     }
 }
 
@@ -65,7 +61,13 @@ impl<'a> Visitor<'a> for DocumentWalker<'_> {
     fn open(&mut self, node: NodeRef<'a, Node>) -> Visit {
         match node.value() {
             Node::Text(text) => {
-                self.text.extend(text.chars().map(|c| if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c }));
+                // Line breaks in the source are spaces; tidy() collapses them.
+                for (i, piece) in text.split(['\n', '\r', '\t']).enumerate() {
+                    if i > 0 {
+                        self.text.push(' ');
+                    }
+                    self.text.push_str(piece);
+                }
                 Visit::Skip
             }
             Node::Element(element) => {

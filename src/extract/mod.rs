@@ -15,7 +15,6 @@ mod embeds;
 mod flatten;
 mod html;
 mod identity;
-mod sanitize;
 mod text;
 mod text_util;
 mod urls;
@@ -287,7 +286,7 @@ fn nesting_depth_exceeds(html: &str, limit: usize) -> bool {
             continue;
         }
         let name = rest[name_start..name_start + name_len].to_ascii_lowercase();
-        let tag_end = find(rest, b">").map_or(rest.len(), |e| e + 1);
+        let tag_end = memchr(b'>', rest).map_or(rest.len(), |e| e + 1);
         if matches!(name.as_slice(), b"script" | b"style" | b"textarea" | b"title" | b"xmp") && !closing {
             let body = &rest[tag_end..];
             i += tag_end + find_closing_tag(body, &name).unwrap_or(body.len());
@@ -322,7 +321,7 @@ fn counts_for_depth(name: &[u8]) -> bool {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(haystack, needle)
 }
 
 /// Offset of `</name` (any case) in `body`.
@@ -365,9 +364,7 @@ pub fn looks_like_html(input: &str) -> bool {
     false
 }
 
-fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
-    haystack.iter().position(|&b| b == needle)
-}
+use memchr::memchr;
 
 #[cfg(test)]
 mod tests {

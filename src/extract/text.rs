@@ -2,9 +2,8 @@
 //! `TEXT — Name (@handle) Date` attributions in them.
 
 use super::blocks::{line_block, Block};
-use super::text_util::tidy;
 
 /// The paragraphs of a plain-text article.
 pub(crate) fn blocks(input: &str) -> Vec<Block> {
-    input.lines().map(tidy).filter(|line| !line.is_empty()).map(|line| line_block(&line)).collect()
+    input.lines().map(str::trim).filter(|line| !line.is_empty()).map(|line| line_block(line.to_string())).collect()
 }

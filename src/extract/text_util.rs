@@ -6,34 +6,77 @@
 /// and hair spaces) collapsed to one space, empty lines dropped, glued links split
 /// off the word before them, lines joined by `"\n"`.
 pub fn tidy(raw: &str) -> String {
+    let bytes = raw.as_bytes();
     let mut out = String::with_capacity(raw.len());
-    for line in raw.split('\n') {
-        let start = out.len();
-        if start > 0 {
-            out.push('\n');
+    let mut line_start = true;
+    let mut pending_space = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'\n' {
+            line_start = true;
+            pending_space = false;
+            i += 1;
+            continue;
         }
-        let mut pending_space = false;
-        let mut wrote = false;
-        for c in line.chars() {
-            if c.is_whitespace() {
-                pending_space = wrote;
-            } else {
-                if pending_space {
-                    out.push(' ');
-                    pending_space = false;
-                }
-                out.push(c);
-                wrote = true;
+        let space = whitespace_len(bytes, i);
+        if space > 0 {
+            pending_space = true;
+            i += space;
+            continue;
+        }
+        // A run of text up to the next whitespace or line break, copied at once.
+        let start = i;
+        i += 1;
+        while i < bytes.len() && !(MAY_BREAK_RUN[usize::from(bytes[i])] && (bytes[i] == b'\n' || whitespace_len(bytes, i) > 0))
+        {
+            i += 1;
+        }
+        if line_start {
+            if !out.is_empty() {
+                out.push('\n');
             }
+            line_start = false;
+        } else if pending_space {
+            out.push(' ');
         }
-        if !wrote {
-            out.truncate(start);
-        }
+        pending_space = false;
+        out.push_str(&raw[start..i]);
     }
     if out.contains("http") || out.contains("pic.twitter.com/") {
         split_glued_links(&out)
     } else {
         out
+    }
+}
+
+/// Bytes that may start whitespace or a line break (the rest never do).
+static MAY_BREAK_RUN: [bool; 256] = {
+    let mut table = [false; 256];
+    let starts = [b' ', b'\t', b'\r', b'\n', 0x0b, 0x0c, 0xC2, 0xE1, 0xE2, 0xE3];
+    let mut i = 0;
+    while i < starts.len() {
+        table[starts[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// The length in bytes of the whitespace character (other than a line feed) that
+/// starts at `bytes[i]`, or 0. The same set as `char::is_whitespace`, found without
+/// decoding UTF-8 for every character.
+fn whitespace_len(bytes: &[u8], i: usize) -> usize {
+    match bytes[i] {
+        b' ' | b'\t' | b'\r' | 0x0b | 0x0c => 1,
+        b if b < 0x80 => 0,
+        0xC2 if matches!(bytes.get(i + 1), Some(0x85 | 0xA0)) => 2,
+        0xE1 if bytes.get(i + 1..i + 3) == Some(&[0x9A, 0x80]) => 3,
+        0xE2 => match (bytes.get(i + 1), bytes.get(i + 2)) {
+            (Some(0x80), Some(0x80..=0x8A | 0xA8 | 0xA9 | 0xAF)) | (Some(0x81), Some(0x9F)) => 3,
+            _ => 0,
+        },
+        0xE3 if bytes.get(i + 1..i + 3) == Some(&[0x80, 0x80]) => 3,
+        _ => 0,
     }
 }
 
@@ -179,6 +222,15 @@ mod tests {
     #[test]
     fn tidy_collapses_whitespace_and_joins_lines() {
         assert_eq!(tidy("  a \u{a0} b\t\n\n\n c\u{200a}d \n"), "a b\nc d");
+        assert_eq!(tidy("é\u{3000}ü\u{2028}x\u{205f}y\u{85}z\u{1680}w — v"), "é ü x y z w — v");
+    }
+
+    #[test]
+    fn whitespace_matches_the_standard_library() {
+        for c in (0..0x3100u32).filter_map(char::from_u32).filter(|&c| c != '\n') {
+            let s = c.to_string();
+            assert_eq!(whitespace_len(s.as_bytes(), 0) > 0, c.is_whitespace(), "{c:?}");
+        }
     }
 
     #[test]

@@ -1,5 +1,13 @@
 //! Links and permalinks: resolving relative URLs, removing tracking parameters, and
 //! bringing each platform's post URLs to one form.
+//!
+//! Every URL is first brought to its normal form (what `url::Url` serializes). Most
+//! links in embeds are already in it, and checking that is far cheaper than parsing
+//! them, so `url::Url` runs only for the others (a property test checks that the
+//! check agrees with `url::Url`). Everything after that works on the normal form's
+//! text.
+
+use std::borrow::Cow;
 
 use url::Url;
 
@@ -15,51 +23,121 @@ fn is_tracking_param(name: &str, host: &str) -> bool {
         || (is_twitter_host(host) && matches!(lower.as_str(), "s" | "t" | "src" | "lang"))
 }
 
-/// Resolves `href` against `base` and removes tracking parameters. Only `http`
-/// and `https` links are kept; anything else (`javascript:`, `data:`) gives `None`.
-pub fn clean_url(href: &str, base: Option<&Url>) -> Option<String> {
+/// Whether an absolute `http(s)` URL is already in the form `url::Url` gives it: a
+/// lowercase host name (not an address, no port or user), a path, and only
+/// characters that need no escaping.
+fn is_normal(href: &str) -> bool {
+    let Some(rest) = href.strip_prefix("https://").or_else(|| href.strip_prefix("http://")) else {
+        return false;
+    };
+    let Some(slash) = rest.find(['/', '?', '#']) else { return false };
+    let (host, tail) = rest.split_at(slash);
+    let last_label = host.rsplit('.').next().unwrap_or("");
+    let path = tail.split(['?', '#']).next().unwrap_or("");
+    !host.is_empty()
+        && host.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        && last_label.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+        && tail.starts_with('/')
+        && !path.contains("/.")
+        && !path.to_ascii_lowercase().contains("%2e")
+        && tail.bytes().all(|b| {
+            (0x21..=0x7e).contains(&b) && !matches!(b, b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}' | b'\'')
+        })
+}
+
+/// `href` resolved against `base` in normal form, if it is an `http(s)` URL.
+fn normalize<'a>(href: &'a str, base: Option<&Url>) -> Option<Cow<'a, str>> {
     let href = href.trim();
+    if is_normal(href) {
+        return Some(Cow::Borrowed(href));
+    }
     if href.is_empty() {
         return None;
     }
-    let parsed = match Url::parse(href) {
-        Ok(u) => u,
-        Err(url::ParseError::RelativeUrlWithoutBase) => {
-            if let Some(rest) = href.strip_prefix("//") {
-                Url::parse(&format!("https://{rest}")).ok()?
-            } else {
-                base?.join(href).ok()?
-            }
-        }
+    let url = match Url::parse(href) {
+        Ok(url) => url,
+        Err(url::ParseError::RelativeUrlWithoutBase) => match href.strip_prefix("//") {
+            Some(rest) => Url::parse(&format!("https://{rest}")).ok()?,
+            None => base?.join(href).ok()?,
+        },
         Err(_) => return None,
     };
-    Some(strip_tracking(parsed).into())
+    matches!(url.scheme(), "http" | "https").then(|| Cow::Owned(url.into()))
 }
 
-fn strip_tracking(mut url: Url) -> Url {
-    if !matches!(url.scheme(), "http" | "https") {
-        return url;
-    }
-    if url.query().is_some() {
-        let host = url.host_str().unwrap_or("").to_string();
-        let kept: Vec<(String, String)> = url
-            .query_pairs()
-            .filter(|(k, _)| !is_tracking_param(k, &host))
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        if kept.is_empty() {
-            url.set_query(None);
-        } else {
-            url.query_pairs_mut().clear().extend_pairs(kept);
-        }
-    }
-    url
+/// The pieces of a URL in normal form.
+struct Parts<'a> {
+    host: &'a str,
+    path: &'a str,
+    query: Option<&'a str>,
+    fragment: Option<&'a str>,
+    /// Everything before the query.
+    before_query: &'a str,
 }
 
-/// An `http(s)` URL with tracking removed, or `None` for other schemes.
-pub fn clean_http_url(href: &str, base: Option<&Url>) -> Option<String> {
-    let cleaned = clean_url(href, base)?;
-    (cleaned.starts_with("http://") || cleaned.starts_with("https://")).then_some(cleaned)
+fn parts(normal: &str) -> Parts<'_> {
+    let (before_fragment, fragment) = match normal.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (normal, None),
+    };
+    let (before_query, query) = match before_fragment.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (before_fragment, None),
+    };
+    let after_scheme = before_query.split_once("://").map_or(before_query, |(_, r)| r);
+    let (authority, path) = after_scheme.split_at(after_scheme.find('/').unwrap_or(after_scheme.len()));
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host_port.starts_with('[') {
+        host_port.find(']').map_or(host_port, |end| &host_port[..=end])
+    } else {
+        host_port.split(':').next().unwrap_or(host_port)
+    };
+    Parts { host, path, query, fragment, before_query }
+}
+
+/// Resolves `href` against `base` and removes tracking parameters. Only `http` and
+/// `https` links are kept; anything else (`javascript:`, `data:`, `mailto:`) gives
+/// `None`.
+pub fn clean_url(href: &str, base: Option<&Url>) -> Option<String> {
+    let normal = normalize(href, base)?;
+    let parts = parts(&normal);
+    let Some(query) = parts.query else { return Some(normal.into_owned()) };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .filter(|pair| !is_tracking_param(pair.split('=').next().unwrap_or(""), parts.host))
+        .collect();
+    let mut out = String::with_capacity(normal.len());
+    out.push_str(parts.before_query);
+    if !kept.is_empty() {
+        out.push('?');
+        out.push_str(&kept.join("&"));
+    }
+    if let Some(fragment) = parts.fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    Some(out)
+}
+
+/// The host of an `http(s)` URL, without `www.`.
+pub fn host_of(href: &str) -> Option<String> {
+    let normal = normalize(href, None)?;
+    let host = parts(&normal).host;
+    Some(host.strip_prefix("www.").unwrap_or(host).to_string())
+}
+
+/// The host of an `http(s)` URL, as it is.
+fn full_host(href: &str) -> Option<String> {
+    normalize(href, None).map(|normal| parts(&normal).host.to_string())
+}
+
+/// The non-empty path segments of an `http(s)` URL.
+pub fn path_segments(href: &str) -> Vec<String> {
+    match normalize(href, None) {
+        Some(normal) => parts(&normal).path.split('/').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        None => Vec::new(),
+    }
 }
 
 /// Whether a host is Twitter's or X's (`twitter.com`, `x.com`, `mobile.twitter.com`, …).
@@ -85,16 +163,16 @@ pub struct TweetLink {
 /// `mobile.`, `/status/` or `/statuses/`, `/i/web/status/`, with `/photo/1`,
 /// query strings or fragments after it.
 pub fn tweet_link(href: &str) -> Option<TweetLink> {
-    let url = Url::parse(href.trim()).ok()?;
-    let host = url.host_str()?;
-    if !is_twitter_host(host) {
+    let normal = normalize(href, None)?;
+    let parts = parts(&normal);
+    if !is_twitter_host(parts.host) {
         return None;
     }
-    let canonical_host = if host.ends_with("x.com") { "x.com" } else { "twitter.com" };
-    let mut segments: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
+    let canonical_host = if parts.host.ends_with("x.com") { "x.com" } else { "twitter.com" };
+    let mut segments: Vec<&str> = parts.path.split('/').filter(|s| !s.is_empty()).collect();
     // Old hash-bang URLs: https://twitter.com/#!/user/status/123
     if segments.is_empty() {
-        if let Some(fragment) = url.fragment().and_then(|f| f.strip_prefix("!/")) {
+        if let Some(fragment) = parts.fragment.and_then(|f| f.strip_prefix("!/")) {
             segments = fragment.split('/').filter(|s| !s.is_empty()).collect();
         }
     }
@@ -126,37 +204,33 @@ pub fn twitter_profile(handle: &str, permalink: Option<&str>) -> String {
 
 /// The handle a Twitter profile link points at (`https://twitter.com/AOC` → `AOC`).
 pub fn twitter_profile_handle(href: &str) -> Option<String> {
-    let url = Url::parse(href).ok()?;
-    if !is_twitter_host(url.host_str()?) {
+    if !is_twitter_host(&host_of(href)?) {
         return None;
     }
-    let segments: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
-    match segments.as_slice() {
-        [handle] if handle.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => Some(handle.to_string()),
+    match path_segments(href).as_slice() {
+        [handle] if handle.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => Some(handle.clone()),
         _ => None,
     }
 }
 
 /// A permalink without query or fragment (for platforms whose post URLs never need one).
 pub fn without_query(href: &str) -> String {
-    match Url::parse(href) {
-        Ok(mut url) => {
-            url.set_query(None);
-            url.set_fragment(None);
-            url.into()
-        }
-        Err(_) => href.to_string(),
+    match normalize(href, None) {
+        Some(normal) => parts(&normal).before_query.to_string(),
+        None => href.to_string(),
     }
 }
 
 /// A Mastodon status URL from an embed URL (`https://INST/@user/ID/embed` →
 /// `https://INST/@user/ID`), with the handle as `user@INST`.
 pub fn mastodon_status(embed_or_status_url: &str) -> Option<(String, String)> {
-    let url = Url::parse(embed_or_status_url.trim()).ok()?;
-    let host = url.host_str()?.to_string();
-    let segments: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
+    let host = full_host(embed_or_status_url)?;
+    let segments = path_segments(embed_or_status_url);
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let (user, id) = match segments.as_slice() {
-        [user, id, ..] if user.starts_with('@') && id.chars().all(|c| c.is_ascii_digit()) => (&user[1..], *id),
+        [user, id, ..] if user.starts_with('@') && !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) => {
+            (&user[1..], *id)
+        }
         ["users", user, "statuses", id, ..] => (*user, *id),
         _ => return None,
     };
@@ -171,6 +245,22 @@ pub fn is_mastodon_embed_url(src: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_normal_form_check_agrees_with_the_url_crate(
+            scheme in prop_oneof![Just("http"), Just("https"), Just("HTTPS")],
+            host in "[a-zA-Z0-9.\\-]{1,12}",
+            tail in "[/a-zA-Z0-9.%?#=&_~!$'()*+,;:@\\[\\]{}|\\\\^`\" <>-]{0,24}",
+        ) {
+            let href = format!("{scheme}://{host}{tail}");
+            if is_normal(&href) {
+                let parsed = Url::parse(&href).map(String::from);
+                prop_assert_eq!(parsed.as_deref(), Ok(href.as_str()));
+            }
+        }
+    }
 
     #[test]
     fn tracking_parameters_are_removed() {
@@ -186,6 +276,7 @@ mod tests {
             clean_url("https://example.com/a?id=3&utm_medium=x#frag", None).as_deref(),
             Some("https://example.com/a?id=3#frag")
         );
+        assert_eq!(clean_url("HTTPS://Example.COM:443?utm_source=x", None).as_deref(), Some("https://example.com/"));
     }
 
     #[test]
@@ -194,7 +285,15 @@ mod tests {
         assert_eq!(clean_url("../other/", Some(&base)).as_deref(), Some("https://news.example/2019/11/other/"));
         assert_eq!(clean_url("//cdn.example/x", None).as_deref(), Some("https://cdn.example/x"));
         assert_eq!(clean_url("relative", None), None);
-        assert_eq!(clean_http_url("javascript:alert(1)", None), None);
+        assert_eq!(clean_url("javascript:alert(1)", None), None);
+        assert_eq!(clean_url("mailto:a@b.example", None), None);
+    }
+
+    #[test]
+    fn hosts_and_paths() {
+        assert_eq!(host_of("https://www.tiktok.com/@dee/video/1?x=1").as_deref(), Some("tiktok.com"));
+        assert_eq!(host_of("http://user:pw@Example.org:8080/a").as_deref(), Some("example.org"));
+        assert_eq!(path_segments("https://www.tiktok.com/@dee/video/1?x=1"), vec!["@dee", "video", "1"]);
     }
 
     #[test]
@@ -209,6 +308,7 @@ mod tests {
         expect("https://mobile.twitter.com/AOC/status/123/photo/1", "https://twitter.com/AOC/status/123");
         expect("https://x.com/AOC/status/123?s=20&t=abc", "https://x.com/AOC/status/123");
         expect("https://www.x.com/AOC/status/123", "https://x.com/AOC/status/123");
+        expect("https://Twitter.com/AOC/status/123", "https://twitter.com/AOC/status/123");
         expect("https://twitter.com/i/web/status/123", "https://twitter.com/i/web/status/123");
         expect("https://twitter.com/#!/AOC/status/123", "https://twitter.com/AOC/status/123");
         assert_eq!(tweet_link("https://twitter.com/AOC"), None);
