@@ -36,39 +36,47 @@ pub(crate) enum Kind {
     Blockquote,
 }
 
-/// Reads the `class` attribute directly: scraper's `classes()` interns every class
-/// of the element on first use, which costs more than this whole check.
-fn has_class(element: &Element, class: &str) -> bool {
-    element.attr("class").is_some_and(|c| c.split_ascii_whitespace().any(|c| c.eq_ignore_ascii_case(class)))
-}
-
 /// The kind of embed an element starts, if any.
 pub(crate) fn classify(element: &Element) -> Option<Kind> {
-    match element.name() {
-        "blockquote" => Some(if has_class(element, "twitter-tweet") || has_class(element, "twitter-video") {
+    let name = element.name();
+    if !matches!(name, "blockquote" | "div" | "iframe") {
+        return None;
+    }
+    // Read the attributes once: scraper's `attr()` and `classes()` intern names on
+    // every call, which costs more than this whole check.
+    let (mut class, mut src, mut threads_permalink) = ("", None, false);
+    for (attr, value) in element.attrs() {
+        match attr {
+            "class" => class = value,
+            "src" => src = Some(value),
+            "data-text-post-permalink" => threads_permalink = true,
+            _ => {}
+        }
+    }
+    let has = |wanted: &str| class.split_ascii_whitespace().any(|c| c.eq_ignore_ascii_case(wanted));
+    match name {
+        "blockquote" => Some(if has("twitter-tweet") || has("twitter-video") {
             Kind::Twitter
-        } else if has_class(element, "bluesky-embed") {
+        } else if has("bluesky-embed") {
             Kind::Bluesky
-        } else if has_class(element, "mastodon-embed") {
+        } else if has("mastodon-embed") {
             Kind::Mastodon
-        } else if has_class(element, "text-post-media") || element.attr("data-text-post-permalink").is_some() {
+        } else if has("text-post-media") || threads_permalink {
             Kind::Threads
-        } else if has_class(element, "instagram-media") {
+        } else if has("instagram-media") {
             Kind::Instagram
-        } else if has_class(element, "tiktok-embed") {
+        } else if has("tiktok-embed") {
             Kind::Tiktok
-        } else if has_class(element, "fb-xfbml-parse-ignore") {
+        } else if has("fb-xfbml-parse-ignore") {
             Kind::Facebook
-        } else if has_class(element, "wp-embedded-content") {
+        } else if has("wp-embedded-content") {
             Kind::LinkCard
         } else {
             Kind::Blockquote
         }),
-        "div" if has_class(element, "fb-post") => Some(Kind::Facebook),
-        "iframe" if has_class(element, "mastodon-embed") || element.attr("src").is_some_and(is_mastodon_embed_url) => {
-            Some(Kind::Mastodon)
-        }
-        "iframe" if has_class(element, "wp-embedded-content") => Some(Kind::LinkCard),
+        "div" if has("fb-post") => Some(Kind::Facebook),
+        "iframe" if has("mastodon-embed") || src.is_some_and(is_mastodon_embed_url) => Some(Kind::Mastodon),
+        "iframe" if has("wp-embedded-content") => Some(Kind::LinkCard),
         _ => None,
     }
 }
@@ -146,7 +154,7 @@ fn is_platform_host(platform: Platform, host: &str) -> bool {
 /// The text, sanitized HTML and links of `flat.raw[..cut]`.
 fn body(flat: &Flat<'_>, cut: usize, platform: Platform, ctx: &Ctx<'_>) -> (String, String, Vec<String>) {
     let text = tidy(&flat.raw[..cut]);
-    let html = flat.render_html(cut, ctx.base.as_ref()).trim().to_string();
+    let html = flat.render_html(cut, ctx.base.as_ref());
     let links = links(flat, cut, &text, platform, ctx.base.as_ref());
     (text, html, links)
 }
@@ -172,7 +180,7 @@ fn links(flat: &Flat<'_>, cut: usize, text: &str, platform: Platform, base: Opti
         let link = match label_of {
             Some(i) => {
                 used[i] = true;
-                clean_url(&anchors[i].href, base)
+                anchors[i].clean_href(base).map(str::to_string)
             }
             None if token.starts_with("http") => clean_url(&token, base),
             None => Some(token),
@@ -186,9 +194,9 @@ fn links(flat: &Flat<'_>, cut: usize, text: &str, platform: Platform, base: Opti
         if used[i] || label.is_empty() || label.starts_with(['#', '@', '$']) || links_in_text(label).len() == 1 {
             continue;
         }
-        let Some(href) = clean_url(&anchor.href, base) else { continue };
-        if !host_of(&href).is_some_and(|h| is_platform_host(platform, &h)) {
-            found.push((anchor.start, href));
+        let Some(href) = anchor.clean_href(base) else { continue };
+        if !host_of(href).is_some_and(|h| is_platform_host(platform, &h)) {
+            found.push((anchor.start, href.to_string()));
         }
     }
     found.sort_by_key(|(position, _)| *position);

@@ -2,6 +2,8 @@
 //! remembering its markup, links and `<time>` values, so that a parser can cut the
 //! quote body off at the attribution and render just that part as HTML.
 
+use std::cell::OnceCell;
+
 use ego_tree::NodeRef;
 use scraper::node::Element;
 use scraper::Node;
@@ -78,7 +80,8 @@ pub(crate) fn is_block(name: &str) -> bool {
 /// One step of an element's markup, with offsets into [`Flat::raw`].
 #[derive(Debug, Clone)]
 pub(crate) enum Event<'a> {
-    Open { element: &'a Element, at: usize },
+    /// An element opens; `anchor` is its index in [`Flat::anchors`] for links.
+    Open { element: &'a Element, at: usize, anchor: Option<usize> },
     Close { element: &'a Element },
     Text { start: usize, end: usize },
     Break { at: usize },
@@ -93,12 +96,20 @@ pub(crate) struct Anchor {
     pub end: usize,
     /// The `href`, as written.
     pub href: String,
+    /// The `href` cleaned by [`clean_url`], once asked for.
+    clean: OnceCell<Option<String>>,
 }
 
 impl Anchor {
     /// The link's text.
     pub fn text<'f>(&self, flat: &'f Flat) -> &'f str {
         flat.raw[self.start..self.end].trim()
+    }
+
+    /// The `href` resolved against `base`, tracking removed; `None` unless `http(s)`.
+    /// (The base is the same for a whole extraction.)
+    pub fn clean_href(&self, base: Option<&Url>) -> Option<&str> {
+        self.clean.get_or_init(|| clean_url(&self.href, base)).as_deref()
     }
 }
 
@@ -132,7 +143,8 @@ pub(crate) enum Treat {
 
 struct Flattener<'a, F> {
     flat: Flat<'a>,
-    open_anchors: Vec<(usize, String)>,
+    /// Indexes in `flat.anchors` of the links open around the current node.
+    open_anchors: Vec<usize>,
     keep_newlines_in: &'static [&'static str],
     keep_newlines_depth: usize,
     depth: usize,
@@ -171,10 +183,17 @@ impl<'a, F: Fn(&Element) -> Treat> Visitor<'a> for Flattener<'a, F> {
                 if is_block(name) {
                     self.new_line();
                 }
+                let mut anchor = None;
                 match name {
-                    "a" => self.open_anchors.push((self.flat.raw.len(), element.attr("href").unwrap_or("").to_string())),
+                    "a" => {
+                        let href = element.attrs().find(|(n, _)| *n == "href").map_or("", |(_, v)| v);
+                        let at = self.flat.raw.len();
+                        anchor = Some(self.flat.anchors.len());
+                        self.open_anchors.push(self.flat.anchors.len());
+                        self.flat.anchors.push(Anchor { start: at, end: at, href: href.to_string(), clean: OnceCell::new() });
+                    }
                     "time" => {
-                        if let Some(datetime) = element.attr("datetime") {
+                        if let Some((_, datetime)) = element.attrs().find(|(n, _)| *n == "datetime") {
                             self.flat.times.push((self.flat.raw.len(), datetime.to_string()));
                         }
                     }
@@ -185,7 +204,7 @@ impl<'a, F: Fn(&Element) -> Treat> Visitor<'a> for Flattener<'a, F> {
                 }
                 self.depth += 1;
                 if self.depth <= MAX_MARKUP_DEPTH {
-                    self.flat.events.push(Event::Open { element, at: self.flat.raw.len() });
+                    self.flat.events.push(Event::Open { element, at: self.flat.raw.len(), anchor });
                 }
                 Visit::Enter
             }
@@ -204,8 +223,8 @@ impl<'a, F: Fn(&Element) -> Treat> Visitor<'a> for Flattener<'a, F> {
             self.keep_newlines_depth -= 1;
         }
         if name == "a" {
-            if let Some((start, href)) = self.open_anchors.pop() {
-                self.flat.anchors.push(Anchor { start, end: self.flat.raw.len(), href });
+            if let Some(index) = self.open_anchors.pop() {
+                self.flat.anchors[index].end = self.flat.raw.len();
             }
         }
         if is_block(name) {
@@ -230,7 +249,7 @@ pub(crate) fn flatten<'a>(
     treat: impl Fn(&Element) -> Treat,
 ) -> Flat<'a> {
     let mut flattener = Flattener {
-        flat: Flat::default(),
+        flat: Flat { raw: String::with_capacity(512), events: Vec::with_capacity(32), ..Flat::default() },
         open_anchors: Vec::new(),
         keep_newlines_in,
         keep_newlines_depth: 0,
@@ -238,9 +257,7 @@ pub(crate) fn flatten<'a>(
         treat,
     };
     walk(root, &mut flattener);
-    let mut flat = flattener.flat;
-    flat.anchors.sort_by_key(|a| a.start);
-    flat
+    flattener.flat
 }
 
 /// Escapes text for HTML element content, as html5ever's serializer does.
@@ -296,7 +313,7 @@ impl Flat<'_> {
         let mut open: Vec<&str> = Vec::new();
         for event in &self.events {
             match *event {
-                Event::Open { element, at } => {
+                Event::Open { element, at, anchor } => {
                     if at >= cut {
                         break;
                     }
@@ -308,17 +325,17 @@ impl Flat<'_> {
                     out.push_str(name);
                     for (attr, value) in element.attrs() {
                         let value = match attr {
-                            "href" if name == "a" => match clean_url(value, base) {
+                            "href" => match anchor.and_then(|i| self.anchors[i].clean_href(base)) {
                                 Some(v) => v,
                                 None => continue,
                             },
-                            "lang" | "dir" => value.to_string(),
+                            "lang" | "dir" => value,
                             _ => continue,
                         };
                         out.push(' ');
                         out.push_str(attr);
                         out.push_str("=\"");
-                        out.push_str(&escape(&value, true));
+                        out.push_str(&escape(value, true));
                         out.push('"');
                     }
                     if name == "a" {
@@ -363,6 +380,11 @@ impl Flat<'_> {
             out.push_str("</");
             out.push_str(name);
             out.push('>');
+        }
+        let trimmed = out.trim_end().len();
+        out.truncate(trimmed);
+        if out.starts_with(char::is_whitespace) {
+            out = out.trim_start().to_string();
         }
         out
     }

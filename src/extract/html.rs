@@ -1,19 +1,20 @@
-//! The HTML path: the page is parsed with html5ever (through scraper) and walked in
-//! document order. Embeds go to their parsers; text between block elements becomes
+//! The HTML path: the page is parsed (html5ever's tokenizer, our [`dom`] builder)
+//! and walked in document order. Embeds go to their parsers; text between block elements becomes
 //! paragraphs; headings are noted; scripts, styles, media, navigation and forms are
 //! skipped.
 
 use ego_tree::NodeRef;
-use scraper::{Html, Node};
+use scraper::Node;
 
 use super::blocks::{line_block, Block};
+use super::dom;
 use super::embeds::{self, classify, Ctx};
 use super::flatten::{is_block, is_skipped, walk, Visit, Visitor};
 use super::ExtractOptions;
 
 /// The blocks of an HTML page or fragment.
 pub(crate) fn blocks(input: &str, options: &ExtractOptions, warnings: &mut Vec<String>) -> Vec<Block> {
-    let document = Html::parse_document(input);
+    let document = dom::parse(input);
     let mut walker = DocumentWalker {
         ctx: Ctx {
             base: options.base_url.clone(),
@@ -24,7 +25,7 @@ pub(crate) fn blocks(input: &str, options: &ExtractOptions, warnings: &mut Vec<S
         blocks: Vec::new(),
         text: String::new(),
     };
-    walk(document.tree.root(), &mut walker);
+    walk(document.root(), &mut walker);
     walker.flush();
     walker.blocks
 }

@@ -11,6 +11,7 @@
 mod attribution;
 mod blocks;
 mod dates;
+mod dom;
 mod embeds;
 mod flatten;
 mod html;
@@ -208,17 +209,7 @@ pub enum ExtractError {
         /// The limit in bytes.
         limit: usize,
     },
-    /// The HTML nests elements deeper than any real page does. HTML parsing slows
-    /// quadratically with depth, so such a page (hostile or broken) is refused.
-    #[error("markup is nested more than {limit} elements deep (hostile or broken page)")]
-    TooDeep {
-        /// The limit.
-        limit: usize,
-    },
 }
-
-/// Deepest element nesting accepted in HTML input (browsers stop nesting at 512).
-pub const MAX_NESTING_DEPTH: usize = 1024;
 
 /// Extracts the quotes of one article given as bytes (UTF-8; other bytes are
 /// replaced with U+FFFD and a warning is added).
@@ -251,91 +242,8 @@ pub fn extract_str(input: &str, options: &ExtractOptions) -> Result<Extraction, 
         InputFormat::Auto => looks_like_html(input),
     };
     let mut warnings = Vec::new();
-    let blocks = if is_html {
-        if nesting_depth_exceeds(input, MAX_NESTING_DEPTH) {
-            return Err(ExtractError::TooDeep { limit: MAX_NESTING_DEPTH });
-        }
-        html::blocks(input, options, &mut warnings)
-    } else {
-        text::blocks(input)
-    };
+    let blocks = if is_html { html::blocks(input, options, &mut warnings) } else { text::blocks(input) };
     Ok(blocks::assemble(blocks, is_html, warnings))
-}
-
-/// Whether HTML nests container elements deeper than `limit`, by a quick scan of its
-/// tags: void elements, self-closing tags and elements that close themselves
-/// (`p`, `li`, `td`, …) do not count; comments, scripts and styles are skipped.
-///
-/// Hand-written: html5ever has no depth limit, and its tree builder scans the stack
-/// of open elements for each new one, so 10 MiB of `<div>` would take hours.
-fn nesting_depth_exceeds(html: &str, limit: usize) -> bool {
-    let bytes = html.as_bytes();
-    let mut depth = 0usize;
-    let mut i = 0;
-    while let Some(offset) = memchr(b'<', &bytes[i..]) {
-        i += offset + 1;
-        let rest = &bytes[i..];
-        if rest.starts_with(b"!--") {
-            i += find(rest, b"-->").map_or(rest.len(), |e| e + 3);
-            continue;
-        }
-        let closing = rest.first() == Some(&b'/');
-        let name_start = usize::from(closing);
-        let name_len = rest[name_start..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
-        if name_len == 0 {
-            continue;
-        }
-        let name = rest[name_start..name_start + name_len].to_ascii_lowercase();
-        let tag_end = memchr(b'>', rest).map_or(rest.len(), |e| e + 1);
-        if matches!(name.as_slice(), b"script" | b"style" | b"textarea" | b"title" | b"xmp") && !closing {
-            let body = &rest[tag_end..];
-            i += tag_end + find_closing_tag(body, &name).unwrap_or(body.len());
-            continue;
-        }
-        i += tag_end;
-        let self_closing = rest[..tag_end].ends_with(b"/>");
-        if self_closing || !counts_for_depth(&name) {
-            continue;
-        }
-        if closing {
-            depth = depth.saturating_sub(1);
-        } else {
-            depth += 1;
-            if depth > limit {
-                return true;
-            }
-        }
-    }
-    false
-}
-
-/// Elements that nest: not void, not closed implicitly by their next sibling.
-fn counts_for_depth(name: &[u8]) -> bool {
-    !matches!(
-        name,
-        b"area" | b"base" | b"br" | b"col" | b"embed" | b"hr" | b"img" | b"input" | b"link" | b"meta" | b"source"
-            | b"track" | b"wbr" | b"param" | b"keygen" | b"p" | b"li" | b"dt" | b"dd" | b"option" | b"optgroup"
-            | b"tr" | b"td" | b"th" | b"thead" | b"tbody" | b"tfoot" | b"rb" | b"rt" | b"rp" | b"colgroup"
-            | b"caption" | b"html" | b"head" | b"body"
-    )
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(haystack, needle)
-}
-
-/// Offset of `</name` (any case) in `body`.
-fn find_closing_tag(body: &[u8], name: &[u8]) -> Option<usize> {
-    let mut from = 0;
-    while let Some(offset) = find(&body[from..], b"</") {
-        let at = from + offset;
-        let candidate = &body[at + 2..];
-        if candidate.len() >= name.len() && candidate[..name.len()].eq_ignore_ascii_case(name) {
-            return Some(at);
-        }
-        from = at + 2;
-    }
-    None
 }
 
 /// Whether text has HTML markup (any common tag), as opposed to plain text that
@@ -347,7 +255,7 @@ pub fn looks_like_html(input: &str) -> bool {
     ];
     let bytes = input.as_bytes();
     let mut from = 0;
-    while let Some(pos) = memchr(b'<', &bytes[from..]) {
+    while let Some(pos) = memchr::memchr(b'<', &bytes[from..]) {
         let start = from + pos + 1;
         let rest = &bytes[start..];
         let rest = rest.strip_prefix(b"/").unwrap_or(rest);
@@ -364,7 +272,6 @@ pub fn looks_like_html(input: &str) -> bool {
     false
 }
 
-use memchr::memchr;
 
 #[cfg(test)]
 mod tests {
@@ -377,16 +284,6 @@ mod tests {
         assert!(looks_like_html("<!DOCTYPE html><html>"));
         assert!(!looks_like_html("I <3 cats and a < b > c"));
         assert!(!looks_like_html("What is <this>?"));
-    }
-
-    #[test]
-    fn nesting_depth() {
-        assert!(!nesting_depth_exceeds(&"<div>".repeat(100), 100));
-        assert!(nesting_depth_exceeds(&"<div>".repeat(101), 100));
-        assert!(!nesting_depth_exceeds(&"<div></div>".repeat(1000), 100));
-        assert!(!nesting_depth_exceeds(&"<p><li><br><img src=x>".repeat(1000), 100));
-        assert!(!nesting_depth_exceeds(&format!("<script>{}</script>", "<div>".repeat(1000)), 100));
-        assert!(!nesting_depth_exceeds(&format!("<!-- {} -->", "<div>".repeat(1000)), 100));
     }
 
     #[test]

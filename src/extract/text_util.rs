@@ -43,11 +43,20 @@ pub fn tidy(raw: &str) -> String {
         pending_space = false;
         out.push_str(&raw[start..i]);
     }
-    if out.contains("http") || out.contains("pic.twitter.com/") {
+    if has_glued_link(&out) {
         split_glued_links(&out)
     } else {
         out
     }
+}
+
+/// Whether some link in the text has a character other than a space before it
+/// (a quick check before [`split_glued_links`] builds a new string).
+fn has_glued_link(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    [b"http".as_slice(), b"pic.twitter.com/"]
+        .iter()
+        .any(|needle| memchr::memmem::find_iter(bytes, needle).any(|i| i > 0 && !matches!(bytes[i - 1], b' ' | b'\n')))
 }
 
 /// Bytes that may start whitespace or a line break (the rest never do).
