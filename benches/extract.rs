@@ -7,8 +7,8 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use quotefeed::extract::{extract, ExtractOptions, InputFormat};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use quotefeed::extract::{ExtractOptions, InputFormat, extract};
 
 const BOLIVIA_HTML: &str = include_str!("../tests/fixtures/bolivia/article.html");
 const BOLIVIA_TEXT: &str = include_str!("../tests/fixtures/bolivia/article.txt");

@@ -1,4 +1,4 @@
-use quotefeed::extract::{extract, ExtractOptions, InputFormat};
+use quotefeed::extract::{ExtractOptions, InputFormat, extract};
 fn main() {
     let arg = std::env::args().nth(1).unwrap();
     let fmt = if arg.ends_with(".txt") { InputFormat::Text } else { InputFormat::Html };
@@ -6,6 +6,8 @@ fn main() {
     let o = ExtractOptions { format: fmt, ..ExtractOptions::default() };
     let n: usize = std::env::args().nth(2).map(|s| s.parse().unwrap()).unwrap_or(2000);
     let mut c = 0;
-    for _ in 0..n { c += extract(&data, &o).unwrap().quotes.len(); }
+    for _ in 0..n {
+        c += extract(&data, &o).unwrap().quotes.len();
+    }
     println!("{c}");
 }

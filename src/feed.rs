@@ -75,12 +75,7 @@ pub fn parse_feed(bytes: &[u8], feed_url: Option<&str>) -> Result<SourceFeed, Fe
             }
         })
         .collect();
-    Ok(SourceFeed {
-        title: feed.title.map(|t| t.content.trim().to_string()),
-        link,
-        language: feed.language,
-        articles,
-    })
+    Ok(SourceFeed { title: feed.title.map(|t| t.content.trim().to_string()), link, language: feed.language, articles })
 }
 
 fn resolve(href: &str, base: Option<&Url>) -> String {

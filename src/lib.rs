@@ -4,5 +4,11 @@
 //! items → [`extract`] finds the quotes of each article. [`cli`] is the command line.
 
 pub mod cli;
+pub mod config;
+pub mod daemon;
 pub mod extract;
 pub mod feed;
+pub mod fetch;
+pub mod poll;
+pub mod schedule;
+pub mod store;

@@ -92,7 +92,8 @@ fn the_default_limit_is_10_mib() {
 
 #[test]
 fn broken_feed_is_a_clear_error() {
-    let output = quotefeed(&["extract", "-"], b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>x</ti");
+    let output =
+        quotefeed(&["extract", "-"], b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><item><title>x</ti");
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("not a readable RSS, Atom or JSON feed"), "{}", stderr(&output));
 }

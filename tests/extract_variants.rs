@@ -3,7 +3,7 @@
 
 mod sanitize;
 
-use quotefeed::extract::{extract, extract_str, ExtractOptions, Extraction, InputFormat, Platform, Quote};
+use quotefeed::extract::{ExtractOptions, Extraction, InputFormat, Platform, Quote, extract, extract_str};
 use quotefeed::feed::parse_feed;
 use url::Url;
 
@@ -55,10 +55,8 @@ fn twitter_com_and_x_com_links_to_one_status_have_one_id() {
 
 #[test]
 fn wpautop_split_attribution() {
-    let q = one(
-        r#"<blockquote class="twitter-tweet"><p lang="en" dir="ltr">First paragraph.</p>
-<p>&mdash; Jane Doe (@janedoe) <a href="https://twitter.com/janedoe/status/1001">November 11, 2019</a></p></blockquote>"#,
-    );
+    let q = one(r#"<blockquote class="twitter-tweet"><p lang="en" dir="ltr">First paragraph.</p>
+<p>&mdash; Jane Doe (@janedoe) <a href="https://twitter.com/janedoe/status/1001">November 11, 2019</a></p></blockquote>"#);
     assert_eq!(q.text, "First paragraph.");
     assert_eq!(q.author.name.as_deref(), Some("Jane Doe"));
     assert_eq!(q.published.as_deref(), Some("2019-11-11"));
@@ -218,11 +216,8 @@ fn mastodon_and_threads_are_recognised_without_text() {
 <blockquote class="text-post-media" data-text-post-permalink="https://www.threads.net/@meta/post/C8abc" data-text-post-version="0"><a href="https://www.threads.net/@meta/post/C8abc">Post by @meta</a></blockquote>"#,
     );
     assert!(extraction.quotes.is_empty());
-    let found: Vec<(Platform, &str, Option<&str>)> = extraction
-        .textless
-        .iter()
-        .map(|e| (e.platform, e.url.as_str(), e.author.handle.as_deref()))
-        .collect();
+    let found: Vec<(Platform, &str, Option<&str>)> =
+        extraction.textless.iter().map(|e| (e.platform, e.url.as_str(), e.author.handle.as_deref())).collect();
     assert_eq!(
         found,
         vec![
@@ -295,7 +290,9 @@ fn plain_blockquotes_by_cite_attribute_trailing_dash_and_figcaption() {
     assert_eq!(q.url.as_deref(), Some("https://speeches.example/42"));
     let q = one("<blockquote><p>Be brief.</p><p>\u{2014} Anon Ymous</p></blockquote>");
     assert_eq!((q.text.as_str(), q.author.name.as_deref()), ("Be brief.", Some("Anon Ymous")));
-    let q = one("<figure><blockquote><p>Figured.</p></blockquote><figcaption>\u{2014} Fig Ure</figcaption></figure><p>After.</p>");
+    let q = one(
+        "<figure><blockquote><p>Figured.</p></blockquote><figcaption>\u{2014} Fig Ure</figcaption></figure><p>After.</p>",
+    );
     assert_eq!((q.text.as_str(), q.author.name.as_deref()), ("Figured.", Some("Fig Ure")));
 }
 
@@ -342,8 +339,7 @@ fn hostile_markup_is_sanitized() {
     );
     let html = q.html.unwrap();
     assert_eq!(
-        html,
-        r#"<p>Look <a rel="nofollow noopener noreferrer">here</a></p>"#,
+        html, r#"<p>Look <a rel="nofollow noopener noreferrer">here</a></p>"#,
         "no handler, image, script or javascript: link survives"
     );
     assert_eq!(sanitize::with_ammonia(&html), html);
@@ -371,7 +367,10 @@ fn plain_text_bluesky_and_mastodon_handles() {
 
 #[test]
 fn headings_are_not_lead_ins() {
-    let q = one(&format!("<p>Old section text.</p><h2>Reactions</h2>{}", TWEET.replace("<p>The minister replied:</p>", "")));
+    let q = one(&format!(
+        "<p>Old section text.</p><h2>Reactions</h2>{}",
+        TWEET.replace("<p>The minister replied:</p>", "")
+    ));
     assert_eq!(q.context, None);
 }
 

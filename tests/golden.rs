@@ -53,7 +53,11 @@ fn assert_matches(actual: &[Value], expected: &[Value], html_links: bool) {
             assert_eq!(a["url"], e["url"], "permalink of quote {i} ({who})");
         }
         let links = |v: &Value| -> Vec<String> {
-            v.as_array().unwrap().iter().map(|l| if html_links { link_target(l) } else { l.as_str().unwrap().into() }).collect()
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|l| if html_links { link_target(l) } else { l.as_str().unwrap().into() })
+                .collect()
         };
         assert_eq!(links(&a["links"]), links(&e["links"]), "links of quote {i} ({who})");
         assert_eq!(a["id"].as_str().map(str::len), Some(16), "id of quote {i}");

@@ -5,7 +5,7 @@
 mod sanitize;
 
 use proptest::prelude::*;
-use quotefeed::extract::{extract, ExtractOptions, Extraction, InputFormat};
+use quotefeed::extract::{ExtractOptions, Extraction, InputFormat, extract};
 
 fn check(input: &[u8], format: InputFormat) -> Extraction {
     let options = ExtractOptions { format, include_unattributed: true, ..ExtractOptions::default() };
@@ -48,10 +48,15 @@ const FRAGMENTS: [&str; 16] = [
 ];
 
 fn mutation() -> impl Strategy<Value = (usize, usize, usize, Vec<u8>)> {
-    (0..CORPUS.len(), any::<usize>(), 0usize..64, prop_oneof![
-        (0..FRAGMENTS.len()).prop_map(|i| FRAGMENTS[i].as_bytes().to_vec()),
-        proptest::collection::vec(any::<u8>(), 0..16),
-    ])
+    (
+        0..CORPUS.len(),
+        any::<usize>(),
+        0usize..64,
+        prop_oneof![
+            (0..FRAGMENTS.len()).prop_map(|i| FRAGMENTS[i].as_bytes().to_vec()),
+            proptest::collection::vec(any::<u8>(), 0..16),
+        ],
+    )
 }
 
 proptest! {
@@ -83,7 +88,14 @@ fn deep_nesting_does_not_overflow_the_stack() {
     // Parsing, walking and rendering are all iterative: a small stack is enough for
     // a page nested 100,000 elements deep, and the quote at the bottom is found
     // (except inside embeds, which are read only a few levels deep).
-    for (open, found) in [("<div>", 1), ("<a href=\"x\">", 1), ("<p><span>", 1), ("<b>", 1), ("<blockquote>", 0), ("<blockquote class=\"twitter-tweet\">", 0)] {
+    for (open, found) in [
+        ("<div>", 1),
+        ("<a href=\"x\">", 1),
+        ("<p><span>", 1),
+        ("<b>", 1),
+        ("<blockquote>", 0),
+        ("<blockquote class=\"twitter-tweet\">", 0),
+    ] {
         let page = format!("{}<p>Deep down.</p>\u{2014} Name (@handle) November 11, 2019", open.repeat(100_000));
         let result = std::thread::Builder::new()
             .stack_size(256 * 1024)
@@ -97,7 +109,9 @@ fn deep_nesting_does_not_overflow_the_stack() {
 #[test]
 fn nested_tweets_are_parsed_a_few_levels_deep() {
     let tweet = |inner: &str, n: usize| {
-        format!(r#"<blockquote class="twitter-tweet"><p>Level {n}</p>{inner}&mdash; N{n} (@n{n}) <a href="https://twitter.com/n{n}/status/{n}">May 1, 2024</a></blockquote>"#)
+        format!(
+            r#"<blockquote class="twitter-tweet"><p>Level {n}</p>{inner}&mdash; N{n} (@n{n}) <a href="https://twitter.com/n{n}/status/{n}">May 1, 2024</a></blockquote>"#
+        )
     };
     let mut page = String::new();
     for n in 0..10 {

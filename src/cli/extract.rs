@@ -8,8 +8,10 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 use url::Url;
 
-use super::{fail, EXIT_UNREADABLE};
-use crate::extract::{extract, extract_str, ExtractOptions, Extraction, InputFormat, Quote, DEFAULT_MAX_BYTES};
+use super::{EXIT_UNREADABLE, fail};
+use crate::extract::{
+    DEFAULT_MAX_BYTES, ExtractOptions, Extraction, InputFormat, MainContent, Quote, extract, extract_str,
+};
 use crate::feed::{looks_like_feed, parse_feed};
 
 #[derive(Debug, Args)]
@@ -27,6 +29,13 @@ pub(crate) struct ExtractArgs {
     /// Also print block quotes that name no one.
     #[arg(long)]
     include_unattributed: bool,
+    /// For a whole page: read only its article body, found automatically (not
+    /// navigation, sidebars or comments).
+    #[arg(long)]
+    main_content: bool,
+    /// For a whole page: read only the elements matching this CSS selector.
+    #[arg(long, value_name = "CSS")]
+    content_selector: Option<String>,
     /// Refuse inputs larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BYTES)]
     max_bytes: usize,
@@ -90,6 +99,11 @@ pub(crate) fn run(args: ExtractArgs) -> ExitCode {
         base_url: args.base_url.clone(),
         include_unattributed: args.include_unattributed,
         max_bytes: args.max_bytes,
+        main_content: match (&args.content_selector, args.main_content) {
+            (Some(css), _) => MainContent::Selector(css.clone()),
+            (None, true) => MainContent::Auto,
+            (None, false) => MainContent::Whole,
+        },
     };
     let is_feed = match args.input {
         InputKind::Feed => true,

@@ -1,5 +1,6 @@
-//! The command line: `quotefeed extract` (and the daemon's commands).
+//! The command line: `quotefeed extract`, `run`, `poll` and `check`.
 
+mod daemon;
 mod extract;
 
 use std::process::ExitCode;
@@ -18,6 +19,12 @@ pub struct Cli {
 enum Command {
     /// Print the quotes of one article, or of every item of a feed file.
     Extract(extract::ExtractArgs),
+    /// Run the daemon: poll every source on its schedule and serve the feeds.
+    Run(daemon::ConfigArg),
+    /// Poll every enabled source once, now, and print what each gave.
+    Poll(daemon::PollArgs),
+    /// Check the configuration and print each source's next runs.
+    Check(daemon::ConfigArg),
 }
 
 /// Exit code for input that cannot be read.
@@ -28,6 +35,9 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Extract(args) => extract::run(args),
+        Command::Run(args) => daemon::run(args),
+        Command::Poll(args) => daemon::poll(args),
+        Command::Check(args) => daemon::check(args),
     }
 }
 

@@ -40,11 +40,11 @@ pub fn parse_trailing(text: &str) -> Option<Trailing> {
         tail += 1;
     }
     let bytes = text.as_bytes();
-    let open = memchr::memrchr_iter(b'(', &bytes[tail..]).map(|i| tail + i).find(|&i| bytes.get(i + 1) == Some(&b'@'))?;
+    let open =
+        memchr::memrchr_iter(b'(', &bytes[tail..]).map(|i| tail + i).find(|&i| bytes.get(i + 1) == Some(&b'@'))?;
     let after = &text[open + 2..];
-    let handle_len = after
-        .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '@')))
-        .unwrap_or(after.len());
+    let handle_len =
+        after.find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '@'))).unwrap_or(after.len());
     let handle = after[..handle_len].trim_end_matches('.');
     if handle.is_empty() || !after[handle_len..].starts_with(')') {
         return None;
@@ -79,13 +79,10 @@ fn looks_like_unknown_date(text: &str) -> bool {
 /// The dash that separates a quote from the name before `(@handle)`: returns the
 /// dash's offset and the offset where the name starts.
 fn find_separator(before_handle: &str) -> Option<(usize, usize)> {
-    let mut chars_seen = 0;
-    let mut iter = before_handle.char_indices().rev().peekable();
-    while let Some((i, c)) = iter.next() {
+    for (chars_seen, (i, c)) in before_handle.char_indices().rev().enumerate() {
         if c == '\n' || chars_seen > MAX_NAME_CHARS + 2 {
             return None;
         }
-        chars_seen += 1;
         let next_is_space = before_handle[i + c.len_utf8()..].chars().next().is_none_or(char::is_whitespace);
         let prev = before_handle[..i].chars().next_back();
         match c {
@@ -114,9 +111,7 @@ fn find_separator(before_handle: &str) -> Option<(usize, usize)> {
 /// `―Name`): returns the name.
 pub fn parse_dash_name(line: &str) -> Option<&str> {
     let line = line.trim();
-    let rest = line
-        .strip_prefix("--")
-        .or_else(|| line.strip_prefix(['—', '―', '–', '-', '~']))?;
+    let rest = line.strip_prefix("--").or_else(|| line.strip_prefix(['—', '―', '–', '-', '~']))?;
     let name = rest.trim_start_matches(['—', '―', '–', '-']).trim();
     let words = name.split_whitespace().count();
     (!name.is_empty() && name.chars().count() <= 120 && words <= 16).then_some(name)
@@ -133,8 +128,7 @@ mod tests {
 
     #[test]
     fn the_plain_text_form() {
-        let (body, name, handle, date) =
-            parsed("It’s a coup. — Alexandria Ocasio-Cortez (@AOC) November 11, 2019");
+        let (body, name, handle, date) = parsed("It’s a coup. — Alexandria Ocasio-Cortez (@AOC) November 11, 2019");
         assert_eq!(body, "It’s a coup.");
         assert_eq!(name, "Alexandria Ocasio-Cortez");
         assert_eq!(handle, "AOC");
@@ -143,7 +137,8 @@ mod tests {
 
     #[test]
     fn an_em_dash_inside_the_text_is_not_the_attribution() {
-        let (body, name, ..) = parsed("Govts—devastating lives. Back home! — Qasim Rashid, Esq. (@QasimRashid) November 11, 2019");
+        let (body, name, ..) =
+            parsed("Govts—devastating lives. Back home! — Qasim Rashid, Esq. (@QasimRashid) November 11, 2019");
         assert_eq!(body, "Govts—devastating lives. Back home!");
         assert_eq!(name, "Qasim Rashid, Esq.");
     }

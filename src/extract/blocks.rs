@@ -4,8 +4,8 @@
 
 use super::attribution::parse_trailing;
 use super::embeds::textless_from_url;
-use super::identity::quote_id;
 use super::flatten::escape_text;
+use super::identity::quote_id;
 use super::text_util::{last_sentence, links_in_text, tidy};
 use super::{Author, Extraction, Platform, Quote, TextlessEmbed};
 
@@ -102,7 +102,8 @@ pub(crate) fn profile_url(platform: Platform, handle: &str) -> Option<String> {
 /// stressed:"): its last sentence ends in a colon and is a sentence, not a label
 /// inside a post ("US Foreign Policy:", "THREAD:").
 fn is_lead_in(paragraph: &str) -> bool {
-    let sentence = last_sentence(paragraph).trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '"' | '”' | '’' | ')'));
+    let sentence =
+        last_sentence(paragraph).trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '"' | '”' | '’' | ')'));
     let Some(body) = sentence.strip_suffix(':').or_else(|| sentence.strip_suffix('：')) else {
         return false;
     };
@@ -138,6 +139,7 @@ pub(crate) fn assemble(blocks: Vec<Block>, is_html: bool, warnings: Vec<String>)
             }
             Block::Embed(Some(mut embed)) => {
                 embed.context = context_of(&mut lead_in, &mut context);
+                embed.position = extraction.quotes.len();
                 extraction.textless.push(embed);
             }
             Block::Embed(None) => {}
@@ -236,11 +238,7 @@ fn attribute_paragraphs(blocks: Vec<Block>, is_html: bool) -> Vec<Block> {
 pub(crate) fn line_block(line: String) -> Block {
     let is_bare_link =
         (line.starts_with("https://") || line.starts_with("http://")) && !line.contains(char::is_whitespace);
-    if is_bare_link {
-        Block::Embed(textless_from_url(&line))
-    } else {
-        Block::Paragraph(line)
-    }
+    if is_bare_link { Block::Embed(textless_from_url(&line)) } else { Block::Paragraph(line) }
 }
 
 /// Plain text as HTML paragraphs, escaped.

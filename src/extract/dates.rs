@@ -11,30 +11,241 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 
 /// Month names and abbreviations, in the languages listed in the README.
 const MONTHS: &[(&str, [&str; 12])] = &[
-    ("en", ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]),
+    (
+        "en",
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+    ),
     ("en-short", ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]),
     ("en-short2", ["jan", "feb", "mar", "apr", "may", "june", "july", "aug", "sept", "oct", "nov", "dec"]),
-    ("de", ["januar", "februar", "märz", "april", "mai", "juni", "juli", "august", "september", "oktober", "november", "dezember"]),
+    (
+        "de",
+        [
+            "januar",
+            "februar",
+            "märz",
+            "april",
+            "mai",
+            "juni",
+            "juli",
+            "august",
+            "september",
+            "oktober",
+            "november",
+            "dezember",
+        ],
+    ),
     ("de-short", ["jän", "febr", "mär", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "nov", "dez"]),
     ("de-at", ["jänner", "feber", "mrz", "apr", "mai", "jun", "jul", "aug", "sept", "okt", "nov", "dez"]),
-    ("fr", ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]),
+    (
+        "fr",
+        [
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
+        ],
+    ),
     ("fr-short", ["janv", "févr", "mars", "avr", "mai", "juin", "juil", "août", "sept", "oct", "nov", "déc"]),
-    ("es", ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"]),
+    (
+        "es",
+        [
+            "enero",
+            "febrero",
+            "marzo",
+            "abril",
+            "mayo",
+            "junio",
+            "julio",
+            "agosto",
+            "septiembre",
+            "octubre",
+            "noviembre",
+            "diciembre",
+        ],
+    ),
     ("es-short", ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"]),
-    ("es-alt", ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "setiembre", "octubre", "noviembre", "diciembre"]),
-    ("pt", ["janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro"]),
+    (
+        "es-alt",
+        [
+            "enero",
+            "febrero",
+            "marzo",
+            "abril",
+            "mayo",
+            "junio",
+            "julio",
+            "agosto",
+            "setiembre",
+            "octubre",
+            "noviembre",
+            "diciembre",
+        ],
+    ),
+    (
+        "pt",
+        [
+            "janeiro",
+            "fevereiro",
+            "março",
+            "abril",
+            "maio",
+            "junho",
+            "julho",
+            "agosto",
+            "setembro",
+            "outubro",
+            "novembro",
+            "dezembro",
+        ],
+    ),
     ("pt-short", ["jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"]),
-    ("it", ["gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre"]),
+    (
+        "it",
+        [
+            "gennaio",
+            "febbraio",
+            "marzo",
+            "aprile",
+            "maggio",
+            "giugno",
+            "luglio",
+            "agosto",
+            "settembre",
+            "ottobre",
+            "novembre",
+            "dicembre",
+        ],
+    ),
     ("it-short", ["gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic"]),
-    ("nl", ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"]),
+    (
+        "nl",
+        [
+            "januari",
+            "februari",
+            "maart",
+            "april",
+            "mei",
+            "juni",
+            "juli",
+            "augustus",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ],
+    ),
     ("nl-short", ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]),
-    ("sv", ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december"]),
-    ("da-no", ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "desember"]),
-    ("pl", ["stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia", "września", "października", "listopada", "grudnia"]),
-    ("pl-nom", ["styczeń", "luty", "marzec", "kwiecień", "maj", "czerwiec", "lipiec", "sierpień", "wrzesień", "październik", "listopad", "grudzień"]),
-    ("ru", ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря"]),
+    (
+        "sv",
+        [
+            "januari",
+            "februari",
+            "mars",
+            "april",
+            "maj",
+            "juni",
+            "juli",
+            "augusti",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ],
+    ),
+    (
+        "da-no",
+        [
+            "januar",
+            "februar",
+            "marts",
+            "april",
+            "maj",
+            "juni",
+            "juli",
+            "august",
+            "september",
+            "oktober",
+            "november",
+            "desember",
+        ],
+    ),
+    (
+        "pl",
+        [
+            "stycznia",
+            "lutego",
+            "marca",
+            "kwietnia",
+            "maja",
+            "czerwca",
+            "lipca",
+            "sierpnia",
+            "września",
+            "października",
+            "listopada",
+            "grudnia",
+        ],
+    ),
+    (
+        "pl-nom",
+        [
+            "styczeń",
+            "luty",
+            "marzec",
+            "kwiecień",
+            "maj",
+            "czerwiec",
+            "lipiec",
+            "sierpień",
+            "wrzesień",
+            "październik",
+            "listopad",
+            "grudzień",
+        ],
+    ),
+    (
+        "ru",
+        [
+            "января",
+            "февраля",
+            "марта",
+            "апреля",
+            "мая",
+            "июня",
+            "июля",
+            "августа",
+            "сентября",
+            "октября",
+            "ноября",
+            "декабря",
+        ],
+    ),
     ("ru-short", ["янв", "февр", "мар", "апр", "мая", "июн", "июл", "авг", "сент", "окт", "нояб", "дек"]),
-    ("tr", ["ocak", "şubat", "mart", "nisan", "mayıs", "haziran", "temmuz", "ağustos", "eylül", "ekim", "kasım", "aralık"]),
+    (
+        "tr",
+        ["ocak", "şubat", "mart", "nisan", "mayıs", "haziran", "temmuz", "ağustos", "eylül", "ekim", "kasım", "aralık"],
+    ),
 ];
 
 static MONTH_BY_NAME: LazyLock<HashMap<&'static str, u32>> = LazyLock::new(|| {
@@ -49,10 +260,22 @@ static MONTH_BY_NAME: LazyLock<HashMap<&'static str, u32>> = LazyLock::new(|| {
 
 /// Time-zone abbreviations that embeds print after a time ("11:40pm PDT").
 const ZONES: &[(&str, &str)] = &[
-    ("utc", "+00:00"), ("gmt", "+00:00"), ("z", "+00:00"),
-    ("est", "-05:00"), ("edt", "-04:00"), ("cst", "-06:00"), ("cdt", "-05:00"),
-    ("mst", "-07:00"), ("mdt", "-06:00"), ("pst", "-08:00"), ("pdt", "-07:00"),
-    ("bst", "+01:00"), ("cet", "+01:00"), ("cest", "+02:00"), ("mez", "+01:00"), ("mesz", "+02:00"),
+    ("utc", "+00:00"),
+    ("gmt", "+00:00"),
+    ("z", "+00:00"),
+    ("est", "-05:00"),
+    ("edt", "-04:00"),
+    ("cst", "-06:00"),
+    ("cdt", "-05:00"),
+    ("mst", "-07:00"),
+    ("mdt", "-06:00"),
+    ("pst", "-08:00"),
+    ("pdt", "-07:00"),
+    ("bst", "+01:00"),
+    ("cet", "+01:00"),
+    ("cest", "+02:00"),
+    ("mez", "+01:00"),
+    ("mesz", "+02:00"),
 ];
 
 /// Parses a post date as embeds print it and returns it as ISO 8601: `YYYY-MM-DD`,
@@ -131,9 +354,8 @@ fn parse_words(text: &str) -> Option<String> {
     let mut zone = None;
     let mut pm: Option<bool> = None;
 
-    let tokens = lower
-        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '/' | '(' | ')'))
-        .filter(|t| !t.is_empty());
+    let tokens =
+        lower.split(|c: char| c.is_whitespace() || matches!(c, ',' | '/' | '(' | ')')).filter(|t| !t.is_empty());
     for token in tokens {
         let token = token.trim_end_matches('.');
         if token.is_empty() {
@@ -145,24 +367,13 @@ fn parse_words(text: &str) -> Option<String> {
             let suffix = suffix.trim_start_matches(|c: char| c.is_ascii_digit());
             if let (Ok(h), Ok(m)) = (h.parse::<u32>(), digits.parse::<u32>()) {
                 time = Some((h, m));
-                match suffix.replace('.', "").as_str() {
-                    "am" => pm = Some(false),
-                    "pm" => pm = Some(true),
-                    _ => {}
-                }
+                pm = meridiem(suffix).or(pm);
                 continue;
             }
         }
-        match token.replace('.', "").as_str() {
-            "am" => {
-                pm = Some(false);
-                continue;
-            }
-            "pm" => {
-                pm = Some(true);
-                continue;
-            }
-            _ => {}
+        if let Some(is_pm) = meridiem(token) {
+            pm = Some(is_pm);
+            continue;
         }
         if let Ok(n) = token.parse::<u32>() {
             if token.len() == 4 {
@@ -172,16 +383,16 @@ fn parse_words(text: &str) -> Option<String> {
             }
             continue;
         }
-        if month.is_none() {
-            if let Some(&m) = MONTH_BY_NAME.get(token) {
-                month = Some(m);
-                continue;
-            }
+        if month.is_none()
+            && let Some(&m) = MONTH_BY_NAME.get(token)
+        {
+            month = Some(m);
+            continue;
         }
-        if time.is_some() {
-            if let Some((_, off)) = ZONES.iter().find(|(z, _)| *z == token) {
-                zone = Some(*off);
-            }
+        if time.is_some()
+            && let Some((_, off)) = ZONES.iter().find(|(z, _)| *z == token)
+        {
+            zone = Some(*off);
         }
     }
     let time = time.map(|(h, m)| match pm {
@@ -190,6 +401,15 @@ fn parse_words(text: &str) -> Option<String> {
         _ => (h, m),
     });
     format_date(year?, month?, day?, time, zone)
+}
+
+/// `am`/`a.m.` gives `Some(false)`, `pm`/`p.m.` gives `Some(true)`.
+fn meridiem(token: &str) -> Option<bool> {
+    match token {
+        "am" | "a.m" | "a.m." => Some(false),
+        "pm" | "p.m" | "p.m." => Some(true),
+        _ => None,
+    }
 }
 
 fn format_date(year: i32, month: u32, day: u32, time: Option<(u32, u32)>, zone: Option<&str>) -> Option<String> {

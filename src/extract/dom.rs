@@ -17,9 +17,9 @@ use ego_tree::{NodeId, Tree};
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts};
-use html5ever::{local_name, ns, LocalName, QualName};
-use scraper::node::{Element, Text};
+use html5ever::{LocalName, QualName, local_name, ns};
 use scraper::Node;
+use scraper::node::{Element, Text};
 
 /// Parses an HTML page or fragment into a tree whose root is a document node.
 pub(crate) fn parse(html: &str) -> Tree<Node> {
@@ -57,10 +57,22 @@ struct State {
 fn is_void(name: &LocalName) -> bool {
     matches!(
         *name,
-        local_name!("area") | local_name!("base") | local_name!("br") | local_name!("col") | local_name!("embed")
-            | local_name!("hr") | local_name!("img") | local_name!("input") | local_name!("link")
-            | local_name!("meta") | local_name!("source") | local_name!("track") | local_name!("wbr")
-            | local_name!("param") | local_name!("keygen") | local_name!("frame")
+        local_name!("area")
+            | local_name!("base")
+            | local_name!("br")
+            | local_name!("col")
+            | local_name!("embed")
+            | local_name!("hr")
+            | local_name!("img")
+            | local_name!("input")
+            | local_name!("link")
+            | local_name!("meta")
+            | local_name!("source")
+            | local_name!("track")
+            | local_name!("wbr")
+            | local_name!("param")
+            | local_name!("keygen")
+            | local_name!("frame")
     )
 }
 
@@ -68,21 +80,53 @@ fn is_void(name: &LocalName) -> bool {
 fn closes_p(name: &LocalName) -> bool {
     matches!(
         *name,
-        local_name!("address") | local_name!("article") | local_name!("aside") | local_name!("blockquote")
-            | local_name!("details") | local_name!("div") | local_name!("dl") | local_name!("fieldset")
-            | local_name!("figcaption") | local_name!("figure") | local_name!("footer") | local_name!("form")
-            | local_name!("h1") | local_name!("h2") | local_name!("h3") | local_name!("h4") | local_name!("h5")
-            | local_name!("h6") | local_name!("header") | local_name!("hr") | local_name!("main")
-            | local_name!("nav") | local_name!("ol") | local_name!("p") | local_name!("pre") | local_name!("section")
-            | local_name!("table") | local_name!("ul") | local_name!("li") | local_name!("dd") | local_name!("dt")
-            | local_name!("center") | local_name!("menu") | local_name!("summary") | local_name!("search")
+        local_name!("address")
+            | local_name!("article")
+            | local_name!("aside")
+            | local_name!("blockquote")
+            | local_name!("details")
+            | local_name!("div")
+            | local_name!("dl")
+            | local_name!("fieldset")
+            | local_name!("figcaption")
+            | local_name!("figure")
+            | local_name!("footer")
+            | local_name!("form")
+            | local_name!("h1")
+            | local_name!("h2")
+            | local_name!("h3")
+            | local_name!("h4")
+            | local_name!("h5")
+            | local_name!("h6")
+            | local_name!("header")
+            | local_name!("hr")
+            | local_name!("main")
+            | local_name!("nav")
+            | local_name!("ol")
+            | local_name!("p")
+            | local_name!("pre")
+            | local_name!("section")
+            | local_name!("table")
+            | local_name!("ul")
+            | local_name!("li")
+            | local_name!("dd")
+            | local_name!("dt")
+            | local_name!("center")
+            | local_name!("menu")
+            | local_name!("summary")
+            | local_name!("search")
     )
 }
 
 fn is_heading(name: &LocalName) -> bool {
     matches!(
         *name,
-        local_name!("h1") | local_name!("h2") | local_name!("h3") | local_name!("h4") | local_name!("h5") | local_name!("h6")
+        local_name!("h1")
+            | local_name!("h2")
+            | local_name!("h3")
+            | local_name!("h4")
+            | local_name!("h5")
+            | local_name!("h6")
     )
 }
 
@@ -160,25 +204,33 @@ impl State {
             return TokenSinkResult::Continue;
         }
         if self.foreign_depth == 0 {
-            let scope_barrier =
-                |n: &LocalName| matches!(*n, local_name!("table") | local_name!("td") | local_name!("th") | local_name!("button") | local_name!("template") | local_name!("object") | local_name!("caption"));
+            let scope_barrier = |n: &LocalName| {
+                matches!(
+                    *n,
+                    local_name!("table")
+                        | local_name!("td")
+                        | local_name!("th")
+                        | local_name!("button")
+                        | local_name!("template")
+                        | local_name!("object")
+                        | local_name!("caption")
+                )
+            };
             if closes_p(&name) && self.open_count(&local_name!("p")) > 0 {
                 self.close_implied(|n| *n == local_name!("p"), scope_barrier);
             }
             match name {
-                local_name!("li") => self.close_implied(|n| *n == local_name!("li"), |n| {
-                    scope_barrier(n) || matches!(*n, local_name!("ul") | local_name!("ol"))
-                }),
-                local_name!("dt") | local_name!("dd") => {
-                    self.close_implied(|n| matches!(*n, local_name!("dt") | local_name!("dd")), |n| {
-                        scope_barrier(n) || *n == local_name!("dl")
-                    })
-                }
+                local_name!("li") => self.close_implied(
+                    |n| *n == local_name!("li"),
+                    |n| scope_barrier(n) || matches!(*n, local_name!("ul") | local_name!("ol")),
+                ),
+                local_name!("dt") | local_name!("dd") => self.close_implied(
+                    |n| matches!(*n, local_name!("dt") | local_name!("dd")),
+                    |n| scope_barrier(n) || *n == local_name!("dl"),
+                ),
                 local_name!("a") if self.open_count(&local_name!("a")) > 0 => self.close(&local_name!("a")),
-                _ if is_heading(&name) => {
-                    if self.open.last().is_some_and(|(_, n)| is_heading(n)) {
-                        self.pop();
-                    }
+                _ if is_heading(&name) && self.open.last().is_some_and(|(_, n)| is_heading(n)) => {
+                    self.pop();
                 }
                 _ => {}
             }
@@ -190,8 +242,12 @@ impl State {
         if !is_empty {
             let raw = match name {
                 local_name!("script") => Some(TokenSinkResult::RawData(RawKind::ScriptData)),
-                local_name!("style") | local_name!("xmp") | local_name!("iframe") | local_name!("noembed")
-                | local_name!("noframes") | local_name!("noscript") => Some(TokenSinkResult::RawData(RawKind::Rawtext)),
+                local_name!("style")
+                | local_name!("xmp")
+                | local_name!("iframe")
+                | local_name!("noembed")
+                | local_name!("noframes")
+                | local_name!("noscript") => Some(TokenSinkResult::RawData(RawKind::Rawtext)),
                 local_name!("textarea") | local_name!("title") => Some(TokenSinkResult::RawData(RawKind::Rcdata)),
                 local_name!("plaintext") => Some(TokenSinkResult::Plaintext),
                 _ => None,
@@ -207,11 +263,11 @@ impl State {
     fn text(&mut self, text: StrTendril) {
         let parent = self.current();
         let mut parent = self.tree.get_mut(parent).expect("open node");
-        if let Some(mut last) = parent.last_child() {
-            if let Node::Text(existing) = last.value() {
-                existing.text.push_tendril(&text);
-                return;
-            }
+        if let Some(mut last) = parent.last_child()
+            && let Node::Text(existing) = last.value()
+        {
+            existing.text.push_tendril(&text);
+            return;
         }
         parent.append(Node::Text(Text { text }));
     }
@@ -277,7 +333,10 @@ mod tests {
         assert_eq!(shape("<ul><li>a<li>b</ul>after"), "<ul><li>a</li><li>b</li></ul>after");
         assert_eq!(shape("<h1>a<h2>b</h2>"), "<h1>a</h1><h2>b</h2>");
         assert_eq!(shape("<a href=1>x<a href=2>y</a>"), "<a>x</a><a>y</a>");
-        assert_eq!(shape("<table><tr><td><p>x<p>y</td></tr></table>"), "<table><tr><td><p>x</p><p>y</p></td></tr></table>");
+        assert_eq!(
+            shape("<table><tr><td><p>x<p>y</td></tr></table>"),
+            "<table><tr><td><p>x</p><p>y</p></td></tr></table>"
+        );
     }
 
     #[test]

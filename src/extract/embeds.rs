@@ -9,10 +9,10 @@ use scraper::node::Element;
 use scraper::{ElementRef, Node, Selector};
 use url::Url;
 
-use super::attribution::{parse_dash_name, parse_trailing, Trailing};
-use super::blocks::{platform_for_handle, profile_url, Block, Draft};
+use super::attribution::{Trailing, parse_dash_name, parse_trailing};
+use super::blocks::{Block, Draft, platform_for_handle, profile_url};
 use super::dates::parse_date;
-use super::flatten::{escape_text, flatten, Flat, Treat};
+use super::flatten::{Flat, Treat, escape_text, flatten};
 use super::text_util::{links_in_text, tidy, trim_link_end};
 use super::urls::{
     clean_url, host_of, is_mastodon_embed_url, is_twitter_host, mastodon_status, path_segments, tweet_link,
@@ -83,7 +83,7 @@ pub(crate) fn classify(element: &Element) -> Option<Kind> {
 
 /// How embed parsers treat what is inside an embed: other embeds are parsed on
 /// their own.
-fn nested_embeds(element: &Element) -> Treat {
+pub(crate) fn nested_embeds(element: &Element) -> Treat {
     if classify(element).is_some() { Treat::Nested } else { Treat::Keep }
 }
 
@@ -127,10 +127,10 @@ fn parse_nested(flat: &Flat<'_>, ctx: &mut Ctx<'_>, out: &mut Vec<Block>) {
     }
     ctx.depth += 1;
     for &node in &flat.nested {
-        if let Node::Element(element) = node.value() {
-            if let Some(kind) = classify(element) {
-                parse(kind, node, ctx, out);
-            }
+        if let Node::Element(element) = node.value()
+            && let Some(kind) = classify(element)
+        {
+            parse(kind, node, ctx, out);
         }
     }
     ctx.depth -= 1;
@@ -152,10 +152,15 @@ fn is_platform_host(platform: Platform, host: &str) -> bool {
 }
 
 /// The text, sanitized HTML and links of `flat.raw[..cut]`.
-fn body(flat: &Flat<'_>, cut: usize, platform: Platform, ctx: &Ctx<'_>) -> (String, String, Vec<String>) {
+pub(crate) fn body(
+    flat: &Flat<'_>,
+    cut: usize,
+    platform: Platform,
+    base: Option<&Url>,
+) -> (String, String, Vec<String>) {
     let text = tidy(&flat.raw[..cut]);
-    let html = flat.render_html(cut, ctx.base.as_ref());
-    let links = links(flat, cut, &text, platform, ctx.base.as_ref());
+    let html = flat.render_html(cut, base);
+    let links = links(flat, cut, &text, platform, base);
     (text, html, links)
 }
 
@@ -250,7 +255,7 @@ fn parse_post(node: NodeRef<'_, Node>, platform: Platform, ctx: &mut Ctx<'_>, ou
                 out.push(Block::Embed(None));
                 return;
             };
-            let (text, html, links) = body(&flat, t.dash, platform, ctx);
+            let (text, html, links) = body(&flat, t.dash, platform, ctx.base.as_ref());
             Draft {
                 text,
                 html: Some(html),
@@ -286,7 +291,7 @@ fn parse_post(node: NodeRef<'_, Node>, platform: Platform, ctx: &mut Ctx<'_>, ou
                 (None, Some(h)) => link.url.replace("/i/web/status/", &format!("/{h}/status/")),
                 _ => link.url.clone(),
             });
-            let (text, html, links) = body(&flat, cut, Platform::Twitter, ctx);
+            let (text, html, links) = body(&flat, cut, Platform::Twitter, ctx.base.as_ref());
             let platform = match &handle {
                 Some(h) if url.is_none() => platform_for_handle(h),
                 _ => Platform::Twitter,
@@ -311,12 +316,12 @@ fn parse_post(node: NodeRef<'_, Node>, platform: Platform, ctx: &mut Ctx<'_>, ou
         }
     };
     if draft.text.is_empty() {
-        out.push(Block::Embed(draft.url.clone().map(|url| TextlessEmbed {
-            platform: draft.platform.unwrap_or(platform),
-            url,
-            author: draft.author.clone(),
-            context: None,
-        })));
+        out.push(Block::Embed(
+            draft
+                .url
+                .clone()
+                .map(|url| TextlessEmbed::new(draft.platform.unwrap_or(platform), url, draft.author.clone())),
+        ));
     } else {
         out.push(Block::Quote(draft));
     }
@@ -334,17 +339,14 @@ fn warn_cut_off(ctx: &mut Ctx<'_>, platform: Platform, url: Option<&str>) {
 /// A Mastodon embed: a link to the status and no text.
 fn mastodon(element: &Element, node: NodeRef<'_, Node>) -> Option<TextlessEmbed> {
     let candidates = [element.attr("data-embed-url"), element.attr("src")];
-    let (url, handle) = candidates
-        .into_iter()
-        .flatten()
-        .chain(hrefs(node))
-        .find_map(mastodon_status)?;
-    Some(TextlessEmbed {
-        platform: Platform::Mastodon,
-        author: Author { name: None, url: profile_url(Platform::Mastodon, &handle), handle: Some(handle) },
-        url,
-        context: None,
-    })
+    let (url, handle) = candidates.into_iter().flatten().chain(hrefs(node)).find_map(mastodon_status)?;
+    Some(mastodon_embed(url, handle))
+}
+
+/// A Mastodon status known by its URL and `user@host` handle.
+fn mastodon_embed(status_url: String, handle: String) -> TextlessEmbed {
+    let author = Author { name: None, url: profile_url(Platform::Mastodon, &handle), handle: Some(handle) };
+    TextlessEmbed::new(Platform::Mastodon, status_url, author)
 }
 
 /// The `href` of every link under `node`, in order.
@@ -364,12 +366,11 @@ fn threads(element: &Element, node: NodeRef<'_, Node>) -> Option<TextlessEmbed> 
         .find(|h| h.contains("/post/"))
         .map(without_query)?;
     let handle = path_segments(&url).into_iter().find_map(|s| s.strip_prefix('@').map(str::to_string));
-    Some(TextlessEmbed {
-        platform: Platform::Threads,
-        author: Author { name: None, url: handle.as_deref().and_then(|h| profile_url(Platform::Threads, h)), handle },
+    Some(TextlessEmbed::new(
+        Platform::Threads,
         url,
-        context: None,
-    })
+        Author { name: None, url: handle.as_deref().and_then(|h| profile_url(Platform::Threads, h)), handle },
+    ))
 }
 
 /// "A post shared by" in the languages Instagram's embed code is most often seen in.
@@ -401,23 +402,18 @@ fn instagram(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out:
         out.push(Block::Embed(None));
         return;
     };
-    let shared_by = INSTAGRAM_SHARED_BY
-        .iter()
-        .filter_map(|phrase| flat.raw.rfind(phrase).map(|i| (i, phrase.len())))
-        .max();
+    let shared_by =
+        INSTAGRAM_SHARED_BY.iter().filter_map(|phrase| flat.raw.rfind(phrase).map(|i| (i, phrase.len()))).max();
     let Some((attribution_start, phrase_len)) = shared_by else {
-        out.push(Block::Embed(Some(TextlessEmbed {
-            platform: Platform::Instagram,
-            url: permalink,
-            author: Author::default(),
-            context: None,
-        })));
+        out.push(Block::Embed(Some(TextlessEmbed::new(Platform::Instagram, permalink, Author::default()))));
         return;
     };
     let line_end = flat.raw[attribution_start..].find('\n').map_or(flat.raw.len(), |i| i + attribution_start);
     let line = flat.raw[attribution_start + phrase_len..line_end].trim();
     let (name_part, handle) = match (line.find("(@"), line.find(')')) {
-        (Some(open), Some(close)) if close > open => (line[..open].trim(), Some(line[open + 2..close].trim().to_string())),
+        (Some(open), Some(close)) if close > open => {
+            (line[..open].trim(), Some(line[open + 2..close].trim().to_string()))
+        }
         _ => (line.split(" on ").next().unwrap_or("").trim(), None),
     };
     let profile_anchor = flat.anchors.iter().find(|a| a.start >= attribution_start);
@@ -441,7 +437,7 @@ fn instagram(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out:
     let text = tidy(&caption.join("\n"));
     let author = Author { name, handle, url: author_url };
     if text.is_empty() {
-        out.push(Block::Embed(Some(TextlessEmbed { platform: Platform::Instagram, url: permalink, author, context: None })));
+        out.push(Block::Embed(Some(TextlessEmbed::new(Platform::Instagram, permalink, author))));
         return;
     }
     let links = links(&flat, attribution_start, &text, Platform::Instagram, ctx.base.as_ref())
@@ -485,9 +481,8 @@ fn tiktok(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out: &m
         .find(|h| h.contains("/video/"))
         .and_then(|h| clean_url(h, ctx.base.as_ref()))
         .map(|u| without_query(&u));
-    let handle = url
-        .as_deref()
-        .and_then(|u| path_segments(u).into_iter().find_map(|s| s.strip_prefix('@').map(str::to_string)));
+    let handle =
+        url.as_deref().and_then(|u| path_segments(u).into_iter().find_map(|s| s.strip_prefix('@').map(str::to_string)));
     let video_id = element
         .attr("data-video-id")
         .map(str::to_string)
@@ -500,7 +495,7 @@ fn tiktok(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out: &m
     for paragraph in root.select(&P) {
         let flat = flatten(*paragraph, &[], nested_embeds);
         let cut = flat.raw.len();
-        let (text, paragraph_html, paragraph_links) = body(&flat, cut, Platform::Tiktok, ctx);
+        let (text, paragraph_html, paragraph_links) = body(&flat, cut, Platform::Tiktok, ctx.base.as_ref());
         if !text.is_empty() {
             text_parts.push(text);
             html.push_str(&format!("<p>{paragraph_html}</p>"));
@@ -509,9 +504,7 @@ fn tiktok(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out: &m
     }
     let text = text_parts.join("\n");
     match url {
-        Some(url) if text.is_empty() => {
-            out.push(Block::Embed(Some(TextlessEmbed { platform: Platform::Tiktok, url, author, context: None })))
-        }
+        Some(url) if text.is_empty() => out.push(Block::Embed(Some(TextlessEmbed::new(Platform::Tiktok, url, author)))),
         None if text.is_empty() => out.push(Block::Embed(None)),
         url => out.push(Block::Quote(Draft {
             text,
@@ -532,22 +525,15 @@ const FACEBOOK_POSTED_BY: &[&str] =
 
 /// A Facebook post embed: the post text, then "Posted by NAME on DATE".
 fn facebook(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out: &mut Vec<Block>) {
-    let permalink = element
-        .attr("data-href")
-        .or_else(|| element.attr("cite"))
-        .and_then(|h| clean_url(h, ctx.base.as_ref()));
+    let permalink =
+        element.attr("data-href").or_else(|| element.attr("cite")).and_then(|h| clean_url(h, ctx.base.as_ref()));
     let quote = if element.name() == "blockquote" {
         Some(node)
     } else {
         node.descendants().find(|n| matches!(n.value(), Node::Element(e) if e.name() == "blockquote"))
     };
     let Some(quote) = quote else {
-        out.push(Block::Embed(permalink.map(|url| TextlessEmbed {
-            platform: Platform::Facebook,
-            url,
-            author: Author::default(),
-            context: None,
-        })));
+        out.push(Block::Embed(permalink.map(|url| TextlessEmbed::new(Platform::Facebook, url, Author::default()))));
         return;
     };
     let permalink = permalink.or_else(|| match quote.value() {
@@ -581,11 +567,11 @@ fn facebook(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out: 
         None => (flat.raw.len(), None, None, None, None),
     };
     let url = permalink.or(date_link);
-    let (text, html, links) = body(&flat, cut, Platform::Facebook, ctx);
+    let (text, html, links) = body(&flat, cut, Platform::Facebook, ctx.base.as_ref());
     let author = Author { name, handle: None, url: author_url };
     match url {
         Some(url) if text.is_empty() => {
-            out.push(Block::Embed(Some(TextlessEmbed { platform: Platform::Facebook, url, author, context: None })))
+            out.push(Block::Embed(Some(TextlessEmbed::new(Platform::Facebook, url, author))))
         }
         _ if text.is_empty() => out.push(Block::Embed(None)),
         url => out.push(Block::Quote(Draft {
@@ -611,9 +597,8 @@ fn blockquote(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out
         _ => nested_embeds(e),
     };
     let flat = flatten(node, &[], treat);
-    let has_citation = node
-        .descendants()
-        .any(|n| matches!(n.value(), Node::Element(e) if matches!(e.name(), "cite" | "footer")));
+    let has_citation =
+        node.descendants().any(|n| matches!(n.value(), Node::Element(e) if matches!(e.name(), "cite" | "footer")));
     if !has_citation && trailing_attribution(&flat).is_some() {
         let is_bluesky = flat.anchors.iter().any(|a| a.href.contains("bsky.app/") && a.href.contains("/post/"));
         let platform = if is_bluesky { Platform::Bluesky } else { Platform::Twitter };
@@ -637,17 +622,17 @@ fn blockquote(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out
         author.url = cited.anchors.first().and_then(|a| clean_url(&a.href, ctx.base.as_ref()));
     } else {
         let start = flat.last_line_start();
-        if start > 0 {
-            if let Some(name) = parse_dash_name(&flat.raw[start..]) {
-                author.name = Some(tidy(name));
-                cut = start;
-            }
+        if start > 0
+            && let Some(name) = parse_dash_name(&flat.raw[start..])
+        {
+            author.name = Some(tidy(name));
+            cut = start;
         }
     }
     let url = element.attr("cite").and_then(|c| clean_url(c, ctx.base.as_ref()));
     let attributed = author.name.is_some() || url.is_some();
     if attributed || ctx.include_unattributed {
-        let (text, html, links) = body(&flat, cut, Platform::Blockquote, ctx);
+        let (text, html, links) = body(&flat, cut, Platform::Blockquote, ctx.base.as_ref());
         out.push(Block::Quote(Draft {
             text,
             html: Some(html),
@@ -674,16 +659,12 @@ pub(crate) fn figure_caption(blockquote: NodeRef<'_, Node>) -> Option<NodeRef<'_
 /// without text.
 pub(crate) fn textless_from_url(link: &str) -> Option<TextlessEmbed> {
     if let Some(tweet) = tweet_link(link) {
-        return Some(TextlessEmbed {
-            platform: Platform::Twitter,
-            author: Author {
-                name: None,
-                url: tweet.handle.as_deref().map(|h| twitter_profile(h, Some(&tweet.url))),
-                handle: tweet.handle.clone(),
-            },
-            url: tweet.url,
-            context: None,
-        });
+        let author = Author {
+            name: None,
+            url: tweet.handle.as_deref().map(|h| twitter_profile(h, Some(&tweet.url))),
+            handle: tweet.handle,
+        };
+        return Some(TextlessEmbed::new(Platform::Twitter, tweet.url, author));
     }
     let host = host_of(link)?;
     let segments = path_segments(link);
@@ -696,13 +677,8 @@ pub(crate) fn textless_from_url(link: &str) -> Option<TextlessEmbed> {
         "facebook.com" if has("posts") => Platform::Facebook,
         _ => {
             let (status, handle) = mastodon_status(link)?;
-            return Some(TextlessEmbed {
-                platform: Platform::Mastodon,
-                author: Author { name: None, url: profile_url(Platform::Mastodon, &handle), handle: Some(handle) },
-                url: status,
-                context: None,
-            });
+            return Some(mastodon_embed(status, handle));
         }
     };
-    Some(TextlessEmbed { platform, url: without_query(link), author: Author::default(), context: None })
+    Some(TextlessEmbed::new(platform, without_query(link), Author::default()))
 }

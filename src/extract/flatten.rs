@@ -5,8 +5,8 @@
 use std::cell::OnceCell;
 
 use ego_tree::NodeRef;
-use scraper::node::Element;
 use scraper::Node;
+use scraper::node::Element;
 use url::Url;
 
 use super::urls::clean_url;
@@ -60,9 +60,29 @@ pub(crate) fn walk<'a>(root: NodeRef<'a, Node>, visitor: &mut impl Visitor<'a>) 
 pub(crate) fn is_skipped(name: &str) -> bool {
     matches!(
         name,
-        "script" | "style" | "noscript" | "template" | "iframe" | "svg" | "math" | "object" | "embed" | "video"
-            | "audio" | "canvas" | "button" | "select" | "textarea" | "input" | "head" | "title" | "link" | "meta"
-            | "picture" | "source" | "map"
+        "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "iframe"
+            | "svg"
+            | "math"
+            | "object"
+            | "embed"
+            | "video"
+            | "audio"
+            | "canvas"
+            | "button"
+            | "select"
+            | "textarea"
+            | "input"
+            | "head"
+            | "title"
+            | "link"
+            | "meta"
+            | "picture"
+            | "source"
+            | "map"
     )
 }
 
@@ -70,10 +90,45 @@ pub(crate) fn is_skipped(name: &str) -> bool {
 pub(crate) fn is_block(name: &str) -> bool {
     matches!(
         name,
-        "p" | "div" | "section" | "article" | "main" | "header" | "footer" | "aside" | "nav" | "figure"
-            | "figcaption" | "blockquote" | "ul" | "ol" | "li" | "dl" | "dt" | "dd" | "table" | "thead" | "tbody"
-            | "tr" | "td" | "th" | "pre" | "hr" | "address" | "details" | "summary" | "form" | "center" | "h1"
-            | "h2" | "h3" | "h4" | "h5" | "h6" | "caption" | "fieldset" | "legend"
+        "p" | "div"
+            | "section"
+            | "article"
+            | "main"
+            | "header"
+            | "footer"
+            | "aside"
+            | "nav"
+            | "figure"
+            | "figcaption"
+            | "blockquote"
+            | "ul"
+            | "ol"
+            | "li"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "table"
+            | "thead"
+            | "tbody"
+            | "tr"
+            | "td"
+            | "th"
+            | "pre"
+            | "hr"
+            | "address"
+            | "details"
+            | "summary"
+            | "form"
+            | "center"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "caption"
+            | "fieldset"
+            | "legend"
     )
 }
 
@@ -81,10 +136,21 @@ pub(crate) fn is_block(name: &str) -> bool {
 #[derive(Debug, Clone)]
 pub(crate) enum Event<'a> {
     /// An element opens; `anchor` is its index in [`Flat::anchors`] for links.
-    Open { element: &'a Element, at: usize, anchor: Option<usize> },
-    Close { element: &'a Element },
-    Text { start: usize, end: usize },
-    Break { at: usize },
+    Open {
+        element: &'a Element,
+        at: usize,
+        anchor: Option<usize>,
+    },
+    Close {
+        element: &'a Element,
+    },
+    Text {
+        start: usize,
+        end: usize,
+    },
+    Break {
+        at: usize,
+    },
 }
 
 /// A link inside a flattened element.
@@ -156,11 +222,20 @@ impl<'a, F: Fn(&Element) -> Treat> Visitor<'a> for Flattener<'a, F> {
         match node.value() {
             Node::Text(text) => {
                 let start = self.flat.raw.len();
-                if self.keep_newlines_depth > 0 {
-                    self.flat.raw.extend(text.chars().filter(|&c| c != '\r').map(|c| if c == '\t' { ' ' } else { c }));
-                } else {
-                    self.flat.raw.extend(text.chars().map(|c| if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c }));
+                // Copied in runs between the characters that change: tabs (and line
+                // breaks, unless kept) become spaces, carriage returns go.
+                let keep_newlines = self.keep_newlines_depth > 0;
+                let mut rest: &str = text;
+                while let Some(i) = rest.find(['\n', '\r', '\t']) {
+                    self.flat.raw.push_str(&rest[..i]);
+                    match rest.as_bytes()[i] {
+                        b'\n' if keep_newlines => self.flat.raw.push('\n'),
+                        b'\r' if keep_newlines => {}
+                        _ => self.flat.raw.push(' '),
+                    }
+                    rest = &rest[i + 1..];
                 }
+                self.flat.raw.push_str(rest);
                 self.flat.events.push(Event::Text { start, end: self.flat.raw.len() });
                 Visit::Skip
             }
@@ -190,7 +265,12 @@ impl<'a, F: Fn(&Element) -> Treat> Visitor<'a> for Flattener<'a, F> {
                         let at = self.flat.raw.len();
                         anchor = Some(self.flat.anchors.len());
                         self.open_anchors.push(self.flat.anchors.len());
-                        self.flat.anchors.push(Anchor { start: at, end: at, href: href.to_string(), clean: OnceCell::new() });
+                        self.flat.anchors.push(Anchor {
+                            start: at,
+                            end: at,
+                            href: href.to_string(),
+                            clean: OnceCell::new(),
+                        });
                     }
                     "time" => {
                         if let Some((_, datetime)) = element.attrs().find(|(n, _)| *n == "datetime") {
@@ -222,10 +302,10 @@ impl<'a, F: Fn(&Element) -> Treat> Visitor<'a> for Flattener<'a, F> {
         if self.keep_newlines_in.contains(&name) {
             self.keep_newlines_depth -= 1;
         }
-        if name == "a" {
-            if let Some(index) = self.open_anchors.pop() {
-                self.flat.anchors[index].end = self.flat.raw.len();
-            }
+        if name == "a"
+            && let Some(index) = self.open_anchors.pop()
+        {
+            self.flat.anchors[index].end = self.flat.raw.len();
         }
         if is_block(name) {
             self.new_line();
@@ -293,8 +373,30 @@ const LINK_REL: &str = "nofollow noopener noreferrer";
 fn is_rendered(name: &str) -> bool {
     matches!(
         name,
-        "p" | "div" | "span" | "a" | "em" | "strong" | "b" | "i" | "u" | "s" | "del" | "ins" | "code" | "pre" | "ul"
-            | "ol" | "li" | "sub" | "sup" | "small" | "mark" | "q" | "abbr" | "bdi" | "bdo"
+        "p" | "div"
+            | "span"
+            | "a"
+            | "em"
+            | "strong"
+            | "b"
+            | "i"
+            | "u"
+            | "s"
+            | "del"
+            | "ins"
+            | "code"
+            | "pre"
+            | "ul"
+            | "ol"
+            | "li"
+            | "sub"
+            | "sup"
+            | "small"
+            | "mark"
+            | "q"
+            | "abbr"
+            | "bdi"
+            | "bdo"
     )
 }
 
@@ -309,7 +411,7 @@ impl Flat<'_> {
     /// markup (a test checks this), without paying for a second HTML parse per quote,
     /// which cost a quarter of the extraction time.
     pub fn render_html(&self, cut: usize, base: Option<&Url>) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(cut + cut / 2 + 64);
         let mut open: Vec<&str> = Vec::new();
         for event in &self.events {
             match *event {

@@ -4,17 +4,35 @@
 //! skipped.
 
 use ego_tree::NodeRef;
-use scraper::Node;
+use scraper::{Node, Selector};
 
-use super::blocks::{line_block, Block};
+use super::blocks::{Block, line_block};
 use super::dom;
-use super::embeds::{self, classify, Ctx};
-use super::flatten::{is_block, is_skipped, walk, Visit, Visitor};
-use super::ExtractOptions;
+use super::embeds::{self, Ctx, classify};
+use super::flatten::{Visit, Visitor, is_block, is_skipped, walk};
+use super::{ExtractOptions, MainContent, main_content};
 
 /// The blocks of an HTML page or fragment.
 pub(crate) fn blocks(input: &str, options: &ExtractOptions, warnings: &mut Vec<String>) -> Vec<Block> {
     let document = dom::parse(input);
+    let roots = match &options.main_content {
+        MainContent::Whole => vec![document.root()],
+        MainContent::Auto => vec![main_content::choose(document.root())],
+        MainContent::Selector(css) => {
+            let found = match Selector::parse(css) {
+                Ok(selector) => main_content::by_selector(document.root(), &selector),
+                Err(_) => Vec::new(),
+            };
+            if found.is_empty() {
+                warnings.push(format!(
+                    "the content selector \"{css}\" matches nothing: the article body was chosen automatically"
+                ));
+                vec![main_content::choose(document.root())]
+            } else {
+                found
+            }
+        }
+    };
     let mut walker = DocumentWalker {
         ctx: Ctx {
             base: options.base_url.clone(),
@@ -25,8 +43,10 @@ pub(crate) fn blocks(input: &str, options: &ExtractOptions, warnings: &mut Vec<S
         blocks: Vec::new(),
         text: String::new(),
     };
-    walk(document.root(), &mut walker);
-    walker.flush();
+    for root in roots {
+        walk(root, &mut walker);
+        walker.flush();
+    }
     walker.blocks
 }
 
@@ -105,10 +125,10 @@ impl<'a> Visitor<'a> for DocumentWalker<'_> {
     }
 
     fn close(&mut self, node: NodeRef<'a, Node>) {
-        if let Node::Element(element) = node.value() {
-            if is_block(element.name()) {
-                self.flush();
-            }
+        if let Node::Element(element) = node.value()
+            && is_block(element.name())
+        {
+            self.flush();
         }
     }
 }

@@ -20,7 +20,13 @@ pub fn quote_id(platform: Platform, post_id: Option<&str>, author: &Author, text
         }
     };
     let digest = Sha256::digest(key.as_bytes());
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(16);
+    for byte in &digest[..8] {
+        id.push(char::from(HEX[usize::from(byte >> 4)]));
+        id.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    id
 }
 
 #[cfg(test)]
@@ -35,7 +41,15 @@ mod tests {
         assert_ne!(a, quote_id(Platform::Twitter, Some("124"), &author, "x"));
         assert_eq!(a.len(), 16);
         let b = quote_id(Platform::Twitter, None, &author, "It’s a coup.\nReally https://t.co/x");
-        assert_eq!(b, quote_id(Platform::Twitter, None, &Author { handle: Some("aoc".into()), ..Author::default() }, "It’s a coup. Really https://t.co/x"));
+        assert_eq!(
+            b,
+            quote_id(
+                Platform::Twitter,
+                None,
+                &Author { handle: Some("aoc".into()), ..Author::default() },
+                "It’s a coup. Really https://t.co/x"
+            )
+        );
         // Ids are stored and published: they must never change between releases.
         assert_eq!(quote_id(Platform::Twitter, Some("1193900000000001111"), &author, ""), "ff215cf54df1df47");
     }

@@ -16,6 +16,8 @@ mod embeds;
 mod flatten;
 mod html;
 mod identity;
+mod main_content;
+mod status;
 mod text;
 mod text_util;
 mod urls;
@@ -25,6 +27,7 @@ use url::Url;
 
 pub use dates::parse_date;
 pub use identity::quote_id;
+pub use status::mastodon_quote;
 pub use urls::{clean_url, tweet_link};
 
 /// Largest input the extractor accepts by default (10 MiB).
@@ -153,6 +156,15 @@ pub struct TextlessEmbed {
     pub author: Author,
     /// The lead-in sentence before the embed.
     pub context: Option<String>,
+    /// How many of the article's quotes come before it.
+    pub position: usize,
+}
+
+impl TextlessEmbed {
+    /// An embed of `platform` at `url`, with what is known of its author.
+    pub fn new(platform: Platform, url: String, author: Author) -> Self {
+        TextlessEmbed { platform, url, author, context: None, position: 0 }
+    }
 }
 
 /// What the extractor found in one article.
@@ -190,11 +202,32 @@ pub struct ExtractOptions {
     pub include_unattributed: bool,
     /// Inputs larger than this are refused.
     pub max_bytes: usize,
+    /// Which part of an HTML page to read.
+    pub main_content: MainContent,
+}
+
+/// Which part of an HTML page holds the article.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum MainContent {
+    /// All of it (an article body, as feeds carry it).
+    #[default]
+    Whole,
+    /// Find the article body of a whole page, leaving out navigation, sidebars and
+    /// comments.
+    Auto,
+    /// The elements matching this CSS selector (the automatic choice when none match).
+    Selector(String),
 }
 
 impl Default for ExtractOptions {
     fn default() -> Self {
-        ExtractOptions { format: InputFormat::Auto, base_url: None, include_unattributed: false, max_bytes: DEFAULT_MAX_BYTES }
+        ExtractOptions {
+            format: InputFormat::Auto,
+            base_url: None,
+            include_unattributed: false,
+            max_bytes: DEFAULT_MAX_BYTES,
+            main_content: MainContent::Whole,
+        }
     }
 }
 
@@ -250,8 +283,34 @@ pub fn extract_str(input: &str, options: &ExtractOptions) -> Result<Extraction, 
 /// merely contains `<`.
 pub fn looks_like_html(input: &str) -> bool {
     const TAGS: &[&str] = &[
-        "p", "div", "br", "blockquote", "a", "span", "figure", "html", "body", "h1", "h2", "h3", "h4", "li", "ul",
-        "ol", "article", "section", "img", "script", "em", "strong", "b", "i", "iframe", "table", "!doctype", "head",
+        "p",
+        "div",
+        "br",
+        "blockquote",
+        "a",
+        "span",
+        "figure",
+        "html",
+        "body",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "li",
+        "ul",
+        "ol",
+        "article",
+        "section",
+        "img",
+        "script",
+        "em",
+        "strong",
+        "b",
+        "i",
+        "iframe",
+        "table",
+        "!doctype",
+        "head",
     ];
     let bytes = input.as_bytes();
     let mut from = 0;
@@ -271,7 +330,6 @@ pub fn looks_like_html(input: &str) -> bool {
     }
     false
 }
-
 
 #[cfg(test)]
 mod tests {

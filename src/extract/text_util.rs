@@ -2,6 +2,10 @@
 //! that flattening glued to the word before them, finding links in text, and finding
 //! the last sentence of a paragraph.
 
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
+
 /// Tidies raw text: every line trimmed, runs of whitespace (including no-break, thin
 /// and hair spaces) collapsed to one space, empty lines dropped, glued links split
 /// off the word before them, lines joined by `"\n"`.
@@ -28,7 +32,8 @@ pub fn tidy(raw: &str) -> String {
         // A run of text up to the next whitespace or line break, copied at once.
         let start = i;
         i += 1;
-        while i < bytes.len() && !(MAY_BREAK_RUN[usize::from(bytes[i])] && (bytes[i] == b'\n' || whitespace_len(bytes, i) > 0))
+        while i < bytes.len()
+            && !(MAY_BREAK_RUN[usize::from(bytes[i])] && (bytes[i] == b'\n' || whitespace_len(bytes, i) > 0))
         {
             i += 1;
         }
@@ -43,20 +48,16 @@ pub fn tidy(raw: &str) -> String {
         pending_space = false;
         out.push_str(&raw[start..i]);
     }
-    if has_glued_link(&out) {
-        split_glued_links(&out)
-    } else {
-        out
-    }
+    if has_glued_link(&out) { split_glued_links(&out) } else { out }
 }
 
 /// Whether some link in the text has a character other than a space before it
 /// (a quick check before [`split_glued_links`] builds a new string).
 fn has_glued_link(text: &str) -> bool {
+    static FINDERS: LazyLock<[Finder<'static>; 2]> =
+        LazyLock::new(|| [Finder::new(b"http"), Finder::new(b"pic.twitter.com/")]);
     let bytes = text.as_bytes();
-    [b"http".as_slice(), b"pic.twitter.com/"]
-        .iter()
-        .any(|needle| memchr::memmem::find_iter(bytes, needle).any(|i| i > 0 && !matches!(bytes[i - 1], b' ' | b'\n')))
+    FINDERS.iter().any(|finder| finder.find_iter(bytes).any(|i| i > 0 && !matches!(bytes[i - 1], b' ' | b'\n')))
 }
 
 /// Bytes that may start whitespace or a line break (the rest never do).
@@ -127,10 +128,7 @@ pub fn split_glued_links(text: &str) -> String {
 }
 
 fn next_link_start(s: &str) -> Option<(usize, usize)> {
-    LINK_STARTS
-        .iter()
-        .filter_map(|p| s.find(p).map(|i| (i, p.len())))
-        .min_by_key(|&(i, _)| i)
+    LINK_STARTS.iter().filter_map(|p| s.find(p).map(|i| (i, p.len()))).min_by_key(|&(i, _)| i)
 }
 
 /// The links written out in `text` (`http(s)://…` and `pic.twitter.com/…`), in order,
@@ -148,8 +146,7 @@ pub fn links_in_text(text: &str) -> Vec<String> {
 /// closing parenthesis that belongs to the link (`wiki/Foo_(bar)`).
 pub fn trim_link_end(link: &str) -> &str {
     let mut end = link.len();
-    loop {
-        let Some(c) = link[..end].chars().next_back() else { break };
+    while let Some(c) = link[..end].chars().next_back() {
         let strip = match c {
             '.' | ',' | ';' | ':' | '!' | '?' | '"' | '\'' | '”' | '’' | '»' | '…' | ']' => true,
             ')' => link[..end].matches('(').count() < link[..end].matches(')').count(),
@@ -165,9 +162,9 @@ pub fn trim_link_end(link: &str) -> &str {
 
 /// Abbreviations after which a full stop does not end a sentence.
 const ABBREVIATIONS: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "gen", "sen", "rep", "gov", "lt", "col",
-    "capt", "sgt", "rev", "hon", "pres", "inc", "ltd", "co", "corp", "vs", "etc", "no", "fig",
-    "approx", "dept", "est", "mt", "ft", "e.g", "i.e", "u.s", "u.k", "u.n", "a.m", "p.m",
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "gen", "sen", "rep", "gov", "lt", "col", "capt", "sgt", "rev",
+    "hon", "pres", "inc", "ltd", "co", "corp", "vs", "etc", "no", "fig", "approx", "dept", "est", "mt", "ft", "e.g",
+    "i.e", "u.s", "u.k", "u.n", "a.m", "p.m",
 ];
 
 /// The last sentence of a paragraph.
@@ -190,7 +187,9 @@ pub fn last_sentence(paragraph: &str) -> &str {
             }
             let is_cjk_stop = matches!(c, '。' | '！' | '？');
             let followed_by_space = j < chars.len() && chars[j].1.is_whitespace();
-            if (followed_by_space || (is_cjk_stop && j < chars.len())) && !(c == '.' && ends_with_abbreviation(p, chars[i].0)) {
+            if (followed_by_space || (is_cjk_stop && j < chars.len()))
+                && !(c == '.' && ends_with_abbreviation(p, chars[i].0))
+            {
                 let mut k = j;
                 while k < chars.len() && chars[k].1.is_whitespace() {
                     k += 1;
@@ -208,7 +207,10 @@ pub fn last_sentence(paragraph: &str) -> &str {
 }
 
 fn starts_sentence(c: char) -> bool {
-    c.is_uppercase() || c.is_numeric() || matches!(c, '"' | '\'' | '“' | '‘' | '«' | '(' | '¿' | '¡') || !c.is_alphabetic()
+    c.is_uppercase()
+        || c.is_numeric()
+        || matches!(c, '"' | '\'' | '“' | '‘' | '«' | '(' | '¿' | '¡')
+        || !c.is_alphabetic()
 }
 
 /// Whether the word ending at the full stop at `dot` is an abbreviation or an initial.
@@ -263,8 +265,15 @@ mod tests {
     #[test]
     fn links_are_found_without_trailing_punctuation() {
         assert_eq!(
-            links_in_text("see https://t.co/abc. and (https://en.wikipedia.org/wiki/Foo_(bar)) pic.twitter.com/x \"https://a.example/\""),
-            vec!["https://t.co/abc", "https://en.wikipedia.org/wiki/Foo_(bar)", "pic.twitter.com/x", "https://a.example/"]
+            links_in_text(
+                "see https://t.co/abc. and (https://en.wikipedia.org/wiki/Foo_(bar)) pic.twitter.com/x \"https://a.example/\""
+            ),
+            vec![
+                "https://t.co/abc",
+                "https://en.wikipedia.org/wiki/Foo_(bar)",
+                "pic.twitter.com/x",
+                "https://a.example/"
+            ]
         );
     }
 

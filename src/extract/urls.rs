@@ -17,8 +17,22 @@ fn is_tracking_param(name: &str, host: &str) -> bool {
     lower.starts_with("utm_")
         || matches!(
             lower.as_str(),
-            "ref_src" | "ref_url" | "refer" | "fbclid" | "gclid" | "dclid" | "msclkid" | "igshid" | "igsh"
-                | "mc_cid" | "mc_eid" | "_hsenc" | "_hsmi" | "mkt_tok" | "yclid" | "twclid"
+            "ref_src"
+                | "ref_url"
+                | "refer"
+                | "fbclid"
+                | "gclid"
+                | "dclid"
+                | "msclkid"
+                | "igshid"
+                | "igsh"
+                | "mc_cid"
+                | "mc_eid"
+                | "_hsenc"
+                | "_hsmi"
+                | "mkt_tok"
+                | "yclid"
+                | "twclid"
         )
         || (is_twitter_host(host) && matches!(lower.as_str(), "s" | "t" | "src" | "lang"))
 }
@@ -41,7 +55,8 @@ fn is_normal(href: &str) -> bool {
         && !path.contains("/.")
         && !path.to_ascii_lowercase().contains("%2e")
         && tail.bytes().all(|b| {
-            (0x21..=0x7e).contains(&b) && !matches!(b, b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}' | b'\'')
+            (0x21..=0x7e).contains(&b)
+                && !matches!(b, b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}' | b'\'')
         })
 }
 
@@ -67,6 +82,8 @@ fn normalize<'a>(href: &'a str, base: Option<&Url>) -> Option<Cow<'a, str>> {
 
 /// The pieces of a URL in normal form.
 struct Parts<'a> {
+    /// `scheme://host[:port]`.
+    origin: &'a str,
     host: &'a str,
     path: &'a str,
     query: Option<&'a str>,
@@ -84,15 +101,18 @@ fn parts(normal: &str) -> Parts<'_> {
         Some((b, q)) => (b, Some(q)),
         None => (before_fragment, None),
     };
-    let after_scheme = before_query.split_once("://").map_or(before_query, |(_, r)| r);
-    let (authority, path) = after_scheme.split_at(after_scheme.find('/').unwrap_or(after_scheme.len()));
+    let scheme_length = before_query.find("://").map_or(0, |i| i + 3);
+    let after_scheme = &before_query[scheme_length..];
+    let authority_length = after_scheme.find('/').unwrap_or(after_scheme.len());
+    let (authority, path) = after_scheme.split_at(authority_length);
+    let origin = &before_query[..scheme_length + authority_length];
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let host = if host_port.starts_with('[') {
         host_port.find(']').map_or(host_port, |end| &host_port[..=end])
     } else {
         host_port.split(':').next().unwrap_or(host_port)
     };
-    Parts { host, path, query, fragment, before_query }
+    Parts { origin, host, path, query, fragment, before_query }
 }
 
 /// Resolves `href` against `base` and removes tracking parameters. Only `http` and
@@ -127,9 +147,12 @@ pub fn host_of(href: &str) -> Option<String> {
     Some(host.strip_prefix("www.").unwrap_or(host).to_string())
 }
 
-/// The host of an `http(s)` URL, as it is.
-fn full_host(href: &str) -> Option<String> {
-    normalize(href, None).map(|normal| parts(&normal).host.to_string())
+/// The `scheme://host[:port]` of an `http(s)` URL and its host as it is.
+fn origin_and_host(href: &str) -> Option<(String, String)> {
+    normalize(href, None).map(|normal| {
+        let parts = parts(&normal);
+        (parts.origin.to_string(), parts.host.to_string())
+    })
 }
 
 /// The non-empty path segments of an `http(s)` URL.
@@ -171,10 +194,10 @@ pub fn tweet_link(href: &str) -> Option<TweetLink> {
     let canonical_host = if parts.host.ends_with("x.com") { "x.com" } else { "twitter.com" };
     let mut segments: Vec<&str> = parts.path.split('/').filter(|s| !s.is_empty()).collect();
     // Old hash-bang URLs: https://twitter.com/#!/user/status/123
-    if segments.is_empty() {
-        if let Some(fragment) = parts.fragment.and_then(|f| f.strip_prefix("!/")) {
-            segments = fragment.split('/').filter(|s| !s.is_empty()).collect();
-        }
+    if segments.is_empty()
+        && let Some(fragment) = parts.fragment.and_then(|f| f.strip_prefix("!/"))
+    {
+        segments = fragment.split('/').filter(|s| !s.is_empty()).collect();
     }
     let (handle, status_id) = match segments.as_slice() {
         ["i", "web", "status" | "statuses", id, ..] | ["i", "status" | "statuses", id, ..] => (None, *id),
@@ -224,7 +247,7 @@ pub fn without_query(href: &str) -> String {
 /// A Mastodon status URL from an embed URL (`https://INST/@user/ID/embed` →
 /// `https://INST/@user/ID`), with the handle as `user@INST`.
 pub fn mastodon_status(embed_or_status_url: &str) -> Option<(String, String)> {
-    let host = full_host(embed_or_status_url)?;
+    let (origin, host) = origin_and_host(embed_or_status_url)?;
     let segments = path_segments(embed_or_status_url);
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let (user, id) = match segments.as_slice() {
@@ -234,7 +257,7 @@ pub fn mastodon_status(embed_or_status_url: &str) -> Option<(String, String)> {
         ["users", user, "statuses", id, ..] => (*user, *id),
         _ => return None,
     };
-    Some((format!("https://{host}/@{user}/{id}"), format!("{user}@{host}")))
+    Some((format!("{origin}/@{user}/{id}"), format!("{user}@{host}")))
 }
 
 /// Whether an iframe or embed URL is a Mastodon status embed (`…/@user/123/embed`).
@@ -320,6 +343,10 @@ mod tests {
         assert_eq!(
             mastodon_status("https://social.example/@ferryunion/112233/embed"),
             Some(("https://social.example/@ferryunion/112233".into(), "ferryunion@social.example".into()))
+        );
+        assert_eq!(
+            mastodon_status("http://127.0.0.1:8080/@a/1/embed"),
+            Some(("http://127.0.0.1:8080/@a/1".into(), "a@127.0.0.1".into()))
         );
         assert!(is_mastodon_embed_url("https://social.example/@a/1/embed"));
         assert!(!is_mastodon_embed_url("https://www.youtube.com/embed/abc"));

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 pub fn with_ammonia(html: &str) -> String {
     ammonia::Builder::empty()
         .tags(HashSet::from([
-            "p", "div", "span", "a", "em", "strong", "b", "i", "u", "s", "del", "ins", "code", "pre", "ul", "ol",
-            "li", "sub", "sup", "small", "mark", "q", "abbr", "bdi", "bdo", "br",
+            "p", "div", "span", "a", "em", "strong", "b", "i", "u", "s", "del", "ins", "code", "pre", "ul", "ol", "li",
+            "sub", "sup", "small", "mark", "q", "abbr", "bdi", "bdo", "br",
         ]))
         .clean_content_tags(HashSet::from(["script", "style"]))
         .generic_attributes(HashSet::from(["lang", "dir"]))

@@ -1,0 +1,123 @@
+//! `quotefeed run`, `quotefeed poll` and `quotefeed check`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::Args;
+
+use super::{EXIT_UNREADABLE, fail};
+use crate::config::{Config, DEFAULT_CONFIG_PATH};
+use crate::daemon::{Services, shutdown_on_signals};
+
+/// Where the configuration is.
+#[derive(Debug, Args)]
+pub(crate) struct ConfigArg {
+    /// The configuration file.
+    #[arg(long, short, env = "QUOTEFEED_CONFIG", default_value = DEFAULT_CONFIG_PATH)]
+    config: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PollArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Poll only this source (even if it is disabled).
+    #[arg(long, value_name = "NAME")]
+    source: Option<String>,
+}
+
+fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("QUOTEFEED_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn load(arg: &ConfigArg) -> Result<Config, ExitCode> {
+    Config::load(&arg.config).map_err(|e| fail(e, EXIT_UNREADABLE))
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("the async runtime starts")
+}
+
+/// `quotefeed run`: the scheduler and the HTTP server until SIGTERM or SIGINT.
+pub(crate) fn run(arg: ConfigArg) -> ExitCode {
+    init_logging("info");
+    let config = match load(&arg) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    runtime().block_on(async move {
+        let services = match Services::start(config).await {
+            Ok(services) => services,
+            Err(e) => return fail(e, 1),
+        };
+        let shutdown = shutdown_on_signals();
+        tracing::info!(
+            sources = services.config.sources.iter().filter(|s| s.enabled).count(),
+            database = %services.store.path().display(),
+            "quotefeed {} running",
+            env!("CARGO_PKG_VERSION")
+        );
+        services.run_scheduler(shutdown).await;
+        tracing::info!("stopped");
+        ExitCode::SUCCESS
+    })
+}
+
+/// `quotefeed poll`: every enabled source once, now; a line per source. Fails only
+/// when every source failed.
+pub(crate) fn poll(args: PollArgs) -> ExitCode {
+    init_logging("warn");
+    let config = match load(&args.config) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    if let Some(name) = &args.source
+        && config.source(name).is_none()
+    {
+        let known: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
+        return fail(format!("no source named \"{name}\" (configured: {})", known.join(", ")), EXIT_UNREADABLE);
+    }
+    runtime().block_on(async move {
+        let services = match Services::start(config).await {
+            Ok(services) => services,
+            Err(e) => return fail(e, 1),
+        };
+        let cancel = shutdown_on_signals();
+        let reports = services.poll_once(args.source.as_deref(), &cancel).await;
+        if reports.is_empty() {
+            println!("no enabled sources");
+            return ExitCode::SUCCESS;
+        }
+        for report in &reports {
+            println!("{report}");
+        }
+        if reports.iter().all(|r| r.outcome.is_err()) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    })
+}
+
+/// `quotefeed check`: validates the configuration and shows each source's next runs.
+pub(crate) fn check(arg: ConfigArg) -> ExitCode {
+    let config = match load(&arg) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    println!("{}: OK", config.path.display());
+    println!("listen {}, public URL {}", config.server.listen, config.server.base_url);
+    println!("database {}", config.storage.path.display());
+    if config.sources.is_empty() {
+        println!("no sources configured");
+    }
+    let now = Utc::now();
+    for source in &config.sources {
+        let state = if source.enabled { "" } else { " (disabled)" };
+        println!("\n{}{state}: {}", source.name, source.location);
+        println!("  schedule \"{}\"{}", source.schedule, if source.full_article { ", full article pages" } else { "" });
+        for time in source.schedule.upcoming(now, 3) {
+            println!("  next run {}", time.format("%Y-%m-%d %H:%M:%S UTC (%a)"));
+        }
+    }
+    ExitCode::SUCCESS
+}

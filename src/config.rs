@@ -1,0 +1,566 @@
+//! The configuration: one TOML file (`config/quotefeed.toml` by default), every key
+//! with a default, scalar keys overridable by `QUOTEFEED_SECTION_KEY` environment
+//! variables. Errors name the file, the line and the key.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+use crate::schedule::{DEFAULT_SCHEDULE, Schedule};
+
+/// Where `quotefeed` looks for its configuration when no `--config` is given.
+pub const DEFAULT_CONFIG_PATH: &str = "config/quotefeed.toml";
+
+/// The whole configuration, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// The HTTP server.
+    pub server: ServerConfig,
+    /// The SQLite store.
+    pub storage: StorageConfig,
+    /// How sources and pages are fetched.
+    pub fetch: FetchConfig,
+    /// The configured sources.
+    pub sources: Vec<SourceConfig>,
+}
+
+/// `[server]`
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// The public URL of the server (feeds and ActivityPub ids are built on it).
+    pub base_url: Url,
+}
+
+/// `[storage]`
+#[derive(Debug, Clone)]
+pub struct StorageConfig {
+    /// The SQLite database file.
+    pub path: PathBuf,
+}
+
+/// `[fetch]`
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    /// The `User-Agent` of every request.
+    pub user_agent: String,
+    /// Longest time one request may take, body included.
+    pub timeout: Duration,
+    /// Largest response body accepted, after decompression.
+    pub max_bytes: u64,
+    /// Most redirects followed for one request.
+    pub max_redirects: usize,
+    /// Most requests in flight at once.
+    pub concurrency: usize,
+    /// Most requests in flight to one host at once.
+    pub per_host_concurrency: usize,
+    /// Allow requests to loopback, private and link-local addresses for URLs taken
+    /// from feed content (article pages, Mastodon posts). Configured sources may
+    /// always be anywhere.
+    pub allow_private_networks: bool,
+    /// Fixed addresses for host names, like `/etc/hosts` (still subject to the
+    /// private-network rule).
+    pub hosts: BTreeMap<String, IpAddr>,
+}
+
+/// `[[sources]]`
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    /// Short unique name: used in URLs (`/feeds/source/NAME.atom`) and as the
+    /// ActivityPub account name.
+    pub name: String,
+    /// Where the feed is.
+    pub location: Location,
+    /// When to poll it.
+    pub schedule: Schedule,
+    /// Fetch each article's page instead of relying on the feed's content.
+    pub full_article: bool,
+    /// CSS selector of the article body on those pages.
+    pub content_selector: Option<String>,
+    /// Whether the source is polled.
+    pub enabled: bool,
+}
+
+/// Where a source's feed is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// On the web.
+    Http(Url),
+    /// A local file.
+    File(PathBuf),
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Http(url) => f.write_str(url.as_str()),
+            Location::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// A configuration error, with where it is.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawConfig {
+    server: RawServer,
+    storage: RawStorage,
+    fetch: RawFetch,
+    sources: Vec<RawSource>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawServer {
+    listen: Option<Spanned<String>>,
+    base_url: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawStorage {
+    path: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawFetch {
+    user_agent: Option<String>,
+    timeout: Option<Spanned<DurationOrSeconds>>,
+    max_bytes: Option<Spanned<SizeOrBytes>>,
+    max_redirects: Option<usize>,
+    concurrency: Option<usize>,
+    per_host_concurrency: Option<usize>,
+    allow_private_networks: Option<bool>,
+    hosts: BTreeMap<String, Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum DurationOrSeconds {
+    Seconds(u64),
+    Text(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum SizeOrBytes {
+    Bytes(u64),
+    Text(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    name: Spanned<String>,
+    url: Spanned<String>,
+    schedule: Option<Spanned<String>>,
+    #[serde(default)]
+    full_article: bool,
+    content_selector: Option<Spanned<String>>,
+    #[serde(default = "enabled_by_default")]
+    enabled: bool,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+/// Parses a duration: `30s`, `2m`, `1h 30m`, or a number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    humantime::parse_duration(text)
+        .map_err(|e| format!("\"{text}\" is not a duration ({e}); write e.g. \"30s\" or \"2m\""))
+}
+
+/// Parses a size: `10 MiB`, `512 KB`, `1048576`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let digits = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: f64 = number.parse().map_err(|_| format!("\"{text}\" is not a size; write e.g. \"10 MiB\""))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        other => return Err(format!("\"{text}\": unknown unit \"{other}\"; use B, KB, KiB, MB, MiB, GB or GiB")),
+    };
+    Ok((number * factor as f64) as u64)
+}
+
+struct Located<'a> {
+    file: &'a Path,
+    source: &'a str,
+}
+
+impl Located<'_> {
+    fn line_of(&self, offset: usize) -> usize {
+        self.source[..offset.min(self.source.len())].matches('\n').count() + 1
+    }
+
+    fn error<T>(&self, span: std::ops::Range<usize>, key: &str, message: impl fmt::Display) -> Result<T, ConfigError> {
+        Err(ConfigError(format!("{}:{}: {key}: {message}", self.file.display(), self.line_of(span.start))))
+    }
+}
+
+impl Config {
+    /// Reads and validates the configuration file, then applies `QUOTEFEED_*`
+    /// overrides from the environment.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("{}: cannot read the configuration: {e}", path.display())))?;
+        let mut config = Config::parse(&text, path)?;
+        config.apply_environment(std::env::vars())?;
+        Ok(config)
+    }
+
+    /// Parses and validates configuration text; `path` locates errors and is the
+    /// base of relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let here = Located { file: path, source: text };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| here.line_of(s.start));
+            let key = e.span().and_then(|s| key_at(text, s.start));
+            let message = e.message().trim().to_string();
+            ConfigError(match (line, key) {
+                (Some(line), Some(key)) => format!("{}:{line}: {key}: {message}", path.display()),
+                (Some(line), None) => format!("{}:{line}: {message}", path.display()),
+                _ => format!("{}: {message}", path.display()),
+            })
+        })?;
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let resolve = |p: &str| {
+            let p = PathBuf::from(p);
+            if p.is_absolute() { p } else { dir.join(p) }
+        };
+
+        let listen = match &raw.server.listen {
+            Some(l) => match l.get_ref().parse::<SocketAddr>() {
+                Ok(addr) => addr,
+                Err(e) => return here.error(l.span(), "[server] listen", format!("\"{}\": {e}", l.get_ref())),
+            },
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+        let base_url = match &raw.server.base_url {
+            Some(b) => match Url::parse(b.get_ref()) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") => url,
+                Ok(_) => return here.error(b.span(), "[server] base_url", "must be an http or https URL"),
+                Err(e) => return here.error(b.span(), "[server] base_url", format!("\"{}\": {e}", b.get_ref())),
+            },
+            None => Url::parse(&format!("http://{listen}/")).expect("an address is a valid host"),
+        };
+
+        let f = raw.fetch;
+        let timeout = match &f.timeout {
+            Some(t) => match t.get_ref() {
+                DurationOrSeconds::Seconds(s) => Duration::from_secs(*s),
+                DurationOrSeconds::Text(text) => match parse_duration(text) {
+                    Ok(d) => d,
+                    Err(e) => return here.error(t.span(), "[fetch] timeout", e),
+                },
+            },
+            None => Duration::from_secs(30),
+        };
+        let max_bytes = match &f.max_bytes {
+            Some(m) => match m.get_ref() {
+                SizeOrBytes::Bytes(b) => *b,
+                SizeOrBytes::Text(text) => match parse_size(text) {
+                    Ok(b) => b,
+                    Err(e) => return here.error(m.span(), "[fetch] max_bytes", e),
+                },
+            },
+            None => 10 * 1024 * 1024,
+        };
+        let mut hosts = BTreeMap::new();
+        for (name, address) in &f.hosts {
+            match address.get_ref().parse::<IpAddr>() {
+                Ok(ip) => hosts.insert(name.to_ascii_lowercase(), ip),
+                Err(_) => return here.error(address.span(), &format!("[fetch.hosts] {name}"), "not an IP address"),
+            };
+        }
+        let fetch = FetchConfig {
+            user_agent: f.user_agent.unwrap_or_else(|| {
+                format!("quotefeed/{} (+{})", env!("CARGO_PKG_VERSION"), base_url.as_str().trim_end_matches('/'))
+            }),
+            timeout,
+            max_bytes,
+            max_redirects: f.max_redirects.unwrap_or(5),
+            concurrency: f.concurrency.unwrap_or(16).max(1),
+            per_host_concurrency: f.per_host_concurrency.unwrap_or(2).max(1),
+            allow_private_networks: f.allow_private_networks.unwrap_or(false),
+            hosts,
+        };
+
+        let mut sources: Vec<SourceConfig> = Vec::with_capacity(raw.sources.len());
+        for source in &raw.sources {
+            let name = source.name.get_ref();
+            if !is_valid_name(name) {
+                return here.error(
+                    source.name.span(),
+                    "[[sources]] name",
+                    format!(
+                        "\"{name}\": use lowercase letters, digits, '-' and '_' (it appears in URLs), and not \"all\""
+                    ),
+                );
+            }
+            if sources.iter().any(|s| s.name == *name) {
+                return here.error(source.name.span(), "[[sources]] name", format!("\"{name}\" is used twice"));
+            }
+            let url = source.url.get_ref().trim();
+            let location = if url.starts_with("http://") || url.starts_with("https://") {
+                match Url::parse(url) {
+                    Ok(u) => Location::Http(u),
+                    Err(e) => return here.error(source.url.span(), "[[sources]] url", format!("\"{url}\": {e}")),
+                }
+            } else if url.contains("://") {
+                return here.error(
+                    source.url.span(),
+                    "[[sources]] url",
+                    format!("\"{url}\": only http, https and file paths"),
+                );
+            } else {
+                Location::File(resolve(url.strip_prefix("file:").unwrap_or(url)))
+            };
+            let schedule_text = source.schedule.as_ref().map_or(DEFAULT_SCHEDULE, |s| s.get_ref().as_str());
+            let schedule = match schedule_text.parse::<Schedule>() {
+                Ok(s) => s,
+                Err(e) => {
+                    let span = source.schedule.as_ref().map_or(source.name.span(), Spanned::span);
+                    return here.error(span, "[[sources]] schedule", e);
+                }
+            };
+            let content_selector = match &source.content_selector {
+                Some(selector) => match scraper::Selector::parse(selector.get_ref()) {
+                    Ok(_) => Some(selector.get_ref().clone()),
+                    Err(e) => {
+                        return here.error(
+                            selector.span(),
+                            "[[sources]] content_selector",
+                            format!("not a CSS selector: {e}"),
+                        );
+                    }
+                },
+                None => None,
+            };
+            sources.push(SourceConfig {
+                name: name.clone(),
+                location,
+                schedule,
+                full_article: source.full_article,
+                content_selector,
+                enabled: source.enabled,
+            });
+        }
+
+        Ok(Config {
+            path: path.to_path_buf(),
+            server: ServerConfig { listen, base_url },
+            storage: StorageConfig { path: resolve(raw.storage.path.as_deref().unwrap_or("quotefeed.db")) },
+            fetch,
+            sources,
+        })
+    }
+
+    /// Applies `QUOTEFEED_SERVER_LISTEN`, `QUOTEFEED_FETCH_TIMEOUT`, … overrides.
+    pub fn apply_environment(&mut self, vars: impl IntoIterator<Item = (String, String)>) -> Result<(), ConfigError> {
+        for (name, value) in vars {
+            let Some(key) = name.strip_prefix("QUOTEFEED_") else { continue };
+            let bad = |message: String| ConfigError(format!("environment variable {name}: {message}"));
+            let number = |v: &str| v.trim().parse::<usize>().map_err(|_| bad(format!("\"{v}\" is not a number")));
+            match key {
+                "SERVER_LISTEN" => self.server.listen = value.parse().map_err(|e| bad(format!("\"{value}\": {e}")))?,
+                "SERVER_BASE_URL" => {
+                    self.server.base_url = Url::parse(&value).map_err(|e| bad(format!("\"{value}\": {e}")))?
+                }
+                "STORAGE_PATH" => self.storage.path = PathBuf::from(value),
+                "FETCH_USER_AGENT" => self.fetch.user_agent = value,
+                "FETCH_TIMEOUT" => self.fetch.timeout = parse_duration(&value).map_err(bad)?,
+                "FETCH_MAX_BYTES" => self.fetch.max_bytes = parse_size(&value).map_err(bad)?,
+                "FETCH_MAX_REDIRECTS" => self.fetch.max_redirects = number(&value)?,
+                "FETCH_CONCURRENCY" => self.fetch.concurrency = number(&value)?.max(1),
+                "FETCH_PER_HOST_CONCURRENCY" => self.fetch.per_host_concurrency = number(&value)?.max(1),
+                "FETCH_ALLOW_PRIVATE_NETWORKS" => {
+                    self.fetch.allow_private_networks = match value.trim() {
+                        "1" | "true" | "yes" => true,
+                        "0" | "false" | "no" => false,
+                        other => return Err(bad(format!("\"{other}\" is not true or false"))),
+                    }
+                }
+                // QUOTEFEED_CONFIG and QUOTEFEED_LOG are read elsewhere.
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The configured source with this name.
+    pub fn source(&self, name: &str) -> Option<&SourceConfig> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+}
+
+/// Source names appear in URLs and ActivityPub account names.
+fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "all"
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && name.as_bytes()[0].is_ascii_alphanumeric()
+}
+
+/// The key written on the line that holds `offset` (`schedule = …` gives
+/// `[[sources]] schedule`), for errors that the TOML parser locates by value.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let line_start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let key = line.split_once('=').map(|(k, _)| k.trim().trim_matches('"').to_string())?;
+    let table = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|t| t.split('#').next().unwrap_or(t).trim().to_string());
+    Some(match table {
+        Some(table) => format!("{table} {key}"),
+        None => key,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(text, Path::new("conf/quotefeed.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn every_key_has_a_default() {
+        let config = parse("").unwrap();
+        assert_eq!(config.server.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.server.base_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(config.storage.path, PathBuf::from("conf/quotefeed.db"));
+        assert_eq!(config.fetch.timeout, Duration::from_secs(30));
+        assert_eq!(config.fetch.max_bytes, 10 * 1024 * 1024);
+        assert!(config.fetch.user_agent.starts_with("quotefeed/"));
+        assert!(!config.fetch.allow_private_networks);
+        assert!(config.sources.is_empty());
+    }
+
+    #[test]
+    fn a_full_configuration() {
+        let config = parse(
+            r#"
+[server]
+listen = "0.0.0.0:9000"
+base_url = "https://quotes.example/"
+[storage]
+path = "/var/lib/quotefeed/db.sqlite"
+[fetch]
+timeout = "1m"
+max_bytes = "2 MiB"
+concurrency = 4
+[fetch.hosts]
+"news.example" = "10.0.0.5"
+[[sources]]
+name = "world"
+url = "https://news.example/feed/"
+schedule = "0 9 * * 1"
+full_article = true
+content_selector = "article .entry-content"
+[[sources]]
+name = "local"
+url = "sample/feed.xml"
+enabled = false
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.server.base_url.as_str(), "https://quotes.example/");
+        assert_eq!(config.storage.path, PathBuf::from("/var/lib/quotefeed/db.sqlite"));
+        assert_eq!(config.fetch.timeout, Duration::from_secs(60));
+        assert_eq!(config.fetch.max_bytes, 2 * 1024 * 1024);
+        assert_eq!(config.fetch.hosts["news.example"].to_string(), "10.0.0.5");
+        assert_eq!(config.sources[0].location, Location::Http(Url::parse("https://news.example/feed/").unwrap()));
+        assert_eq!(config.sources[0].schedule.to_string(), "0 9 * * 1");
+        assert_eq!(config.sources[1].location, Location::File(PathBuf::from("conf/sample/feed.xml")));
+        assert_eq!(config.sources[1].schedule.to_string(), DEFAULT_SCHEDULE);
+        assert!(!config.sources[1].enabled);
+    }
+
+    #[test]
+    fn errors_name_the_file_line_and_key() {
+        let cases = [
+            (
+                "[[sources]]\nname = \"a\"\nurl = \"x.xml\"\nschedule = \"every day\"\n",
+                "conf/quotefeed.toml:4: [[sources]] schedule:",
+            ),
+            ("[fetch]\ntimeout = \"soon\"\n", "conf/quotefeed.toml:2: [fetch] timeout:"),
+            ("[fetch]\n\nconcurrency = \"many\"\n", "conf/quotefeed.toml:3: [fetch] concurrency:"),
+            ("[server]\nlisten = \"nowhere\"\n", "conf/quotefeed.toml:2: [server] listen:"),
+            ("[fetch]\ntypo = 1\n", "conf/quotefeed.toml:2: [fetch] typo: unknown field `typo`"),
+            ("[[sources]]\nname = \"Bad Name\"\nurl = \"x\"\n", "conf/quotefeed.toml:2: [[sources]] name:"),
+            (
+                "[[sources]]\nname = \"a\"\nurl = \"x\"\n[[sources]]\nname = \"a\"\nurl = \"y\"\n",
+                "conf/quotefeed.toml:5: [[sources]] name: \"a\" is used twice",
+            ),
+            ("[[sources]]\nname = \"a\"\nurl = \"ftp://x\"\n", "conf/quotefeed.toml:3: [[sources]] url:"),
+            (
+                "[[sources]]\nname = \"a\"\nurl = \"x\"\ncontent_selector = \"<<\"\n",
+                "conf/quotefeed.toml:4: [[sources]] content_selector:",
+            ),
+            ("[server\n", "conf/quotefeed.toml:1:"),
+        ];
+        for (text, expected) in cases {
+            let error = parse(text).unwrap_err();
+            assert!(error.starts_with(expected), "{error:?} should start with {expected:?}");
+        }
+    }
+
+    #[test]
+    fn environment_overrides() {
+        let mut config = parse("[server]\nlisten = \"127.0.0.1:1\"\n").unwrap();
+        config
+            .apply_environment([
+                ("QUOTEFEED_SERVER_LISTEN".to_string(), "127.0.0.1:2".to_string()),
+                ("QUOTEFEED_FETCH_TIMEOUT".to_string(), "5s".to_string()),
+                ("QUOTEFEED_FETCH_ALLOW_PRIVATE_NETWORKS".to_string(), "true".to_string()),
+                ("OTHER".to_string(), "x".to_string()),
+            ])
+            .unwrap();
+        assert_eq!(config.server.listen.port(), 2);
+        assert_eq!(config.fetch.timeout, Duration::from_secs(5));
+        assert!(config.fetch.allow_private_networks);
+        let error = config.apply_environment([("QUOTEFEED_FETCH_TIMEOUT".into(), "later".into())]).unwrap_err();
+        assert!(error.to_string().starts_with("environment variable QUOTEFEED_FETCH_TIMEOUT:"), "{error}");
+    }
+
+    #[test]
+    fn sizes_and_durations() {
+        assert_eq!(parse_size("10 MiB"), Ok(10 * 1024 * 1024));
+        assert_eq!(parse_size("1.5KB"), Ok(1500));
+        assert_eq!(parse_size("42"), Ok(42));
+        assert!(parse_size("lots").is_err());
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
+    }
+}

@@ -1,0 +1,152 @@
+//! The daemon: one task per enabled source that sleeps until the source is due,
+//! polls it and schedules the next run (so runs of one source never overlap), plus
+//! the HTTP server. A run missed while the daemon was down happens once at start-up.
+//! On shutdown no new poll starts, polls in flight stop between articles, and the
+//! daemon returns.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Config, SourceConfig};
+use crate::fetch::Fetcher;
+use crate::poll::{PollReport, Poller, blocking};
+use crate::store::Store;
+
+/// Longest wait for polls in flight after a shutdown request.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
+
+/// Everything the daemon's parts share.
+pub struct Services {
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// The store.
+    pub store: Arc<Store>,
+    /// The HTTP client.
+    pub fetcher: Arc<Fetcher>,
+    /// The poller.
+    pub poller: Arc<Poller>,
+}
+
+impl Services {
+    /// Opens the store, records the configured sources and sets up the HTTP client.
+    pub async fn start(config: Config) -> Result<Services, String> {
+        let path = config.storage.path.clone();
+        let store = tokio::task::spawn_blocking(move || Store::open(&path))
+            .await
+            .expect("opening the store does not panic")
+            .map_err(|e| e.to_string())?;
+        let store = Arc::new(store);
+        let sources: Vec<(String, String)> =
+            config.sources.iter().map(|s| (s.name.clone(), s.location.to_string())).collect();
+        blocking(&store, move |s| s.sync_sources(sources.iter().map(|(n, u)| (n.as_str(), u.clone()))))
+            .await
+            .map_err(|e| e.to_string())?;
+        let fetcher = Arc::new(Fetcher::new(&config.fetch)?);
+        let poller = Arc::new(Poller::new(
+            Arc::clone(&store),
+            Arc::clone(&fetcher),
+            config.fetch.max_bytes,
+            config.fetch.per_host_concurrency,
+        ));
+        Ok(Services { config: Arc::new(config), store, fetcher, poller })
+    }
+
+    /// Polls every enabled source (or the one named) once, all at once within the
+    /// fetch limits, and returns the reports in configuration order.
+    pub async fn poll_once(&self, only: Option<&str>, cancel: &CancellationToken) -> Vec<PollReport> {
+        let sources: Vec<SourceConfig> = self
+            .config
+            .sources
+            .iter()
+            .filter(|s| match only {
+                Some(name) => s.name == name,
+                None => s.enabled,
+            })
+            .cloned()
+            .collect();
+        let mut tasks = JoinSet::new();
+        for (index, source) in sources.into_iter().enumerate() {
+            let poller = Arc::clone(&self.poller);
+            let cancel = cancel.clone();
+            tasks.spawn(async move { (index, poller.poll(&source, &cancel).await) });
+        }
+        let mut reports: Vec<(usize, PollReport)> = tasks.join_all().await;
+        reports.sort_by_key(|(index, _)| *index);
+        reports.into_iter().map(|(_, report)| report).collect()
+    }
+
+    /// Runs the scheduler until `shutdown` is cancelled.
+    pub async fn run_scheduler(&self, shutdown: CancellationToken) {
+        let mut tasks = JoinSet::new();
+        for source in self.config.sources.iter().filter(|s| s.enabled).cloned() {
+            let poller = Arc::clone(&self.poller);
+            let store = Arc::clone(&self.store);
+            let shutdown = shutdown.clone();
+            tasks.spawn(async move { source_loop(source, poller, store, shutdown).await });
+        }
+        if tasks.is_empty() {
+            tracing::warn!("no enabled sources: nothing to poll");
+        }
+        shutdown.cancelled().await;
+        if tokio::time::timeout(SHUTDOWN_GRACE, async { while tasks.join_next().await.is_some() {} }).await.is_err() {
+            tracing::warn!("polls still running after {}s: stopping them", SHUTDOWN_GRACE.as_secs());
+            tasks.abort_all();
+        }
+    }
+}
+
+/// Polls one source whenever it is due, until shutdown.
+async fn source_loop(source: SourceConfig, poller: Arc<Poller>, store: Arc<Store>, shutdown: CancellationToken) {
+    let name = source.name.clone();
+    let stored = blocking(&store, move |s| s.source_state(&name)).await.ok().flatten();
+    // A run missed while the daemon was down (or a source never polled) runs now,
+    // once; otherwise wait for the time stored at the last run.
+    let mut due: DateTime<Utc> = stored
+        .and_then(|s| s.next_run_at)
+        .and_then(|t| DateTime::from_timestamp(t, 0))
+        .filter(|t| *t > Utc::now())
+        .unwrap_or_else(Utc::now);
+    loop {
+        let wait = (due - Utc::now()).to_std().unwrap_or_default();
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(wait) => {}
+        }
+        let report = poller.poll(&source, &shutdown).await;
+        match &report.outcome {
+            Ok(_) => tracing::info!("{report}"),
+            Err(_) => tracing::warn!("{report}"),
+        }
+        due = report.next_run_at;
+        if shutdown.is_cancelled() {
+            return;
+        }
+    }
+}
+
+/// A token cancelled by SIGTERM or SIGINT (Ctrl-C).
+pub fn shutdown_on_signals() -> CancellationToken {
+    let token = CancellationToken::new();
+    let cancel = token.clone();
+    tokio::spawn(async move {
+        let interrupt = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("SIGTERM can be handled");
+            tokio::select! {
+                _ = interrupt => {}
+                _ = terminate.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = interrupt.await;
+        tracing::info!("shutting down");
+        cancel.cancel();
+    });
+    token
+}

@@ -1,0 +1,437 @@
+//! One poll of one source: fetch the feed (conditionally), parse it, find new and
+//! edited articles, extract their quotes (fetching article pages and Mastodon posts
+//! where needed), and store each article with its quotes in one transaction.
+//!
+//! Validators (`ETag`, `Last-Modified`) are stored only after every article of the
+//! response is stored, so a crash or a failed article means the next poll reads the
+//! whole feed again instead of missing articles; stored articles are then skipped by
+//! their content hash.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::stream::{self, StreamExt};
+use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::config::{Location, SourceConfig};
+use crate::extract::{
+    ExtractOptions, InputFormat, MainContent, Platform, Quote, TextlessEmbed, extract, mastodon_quote,
+};
+use crate::feed::{Article, parse_feed};
+use crate::fetch::{Conditional, Fetched, Fetcher, Origin, hex};
+use crate::store::{ArticleRecord, FeedInfo, PollRecord, SourceState, Store, Validators};
+
+/// `Accept` for feeds.
+const FEED_ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5";
+/// `Accept` for article pages.
+const PAGE_ACCEPT: &str = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5";
+/// `Accept` for ActivityPub objects.
+pub const ACTIVITY_ACCEPT: &str =
+    "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"";
+/// How long a fetched Mastodon status (or the failure to fetch it) is reused.
+const STATUS_CACHE_SECONDS: i64 = 24 * 3600;
+/// The longest wait after repeated failures.
+const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
+
+/// Polls sources. Cheap to share behind an `Arc`.
+pub struct Poller {
+    store: Arc<Store>,
+    fetcher: Arc<Fetcher>,
+    max_bytes: usize,
+    concurrency: usize,
+    /// ActivityPub objects being fetched, so that articles prepared at the same
+    /// time that embed the same post fetch it once.
+    fetching: Mutex<HashMap<String, Arc<OnceCell<Option<serde_json::Value>>>>>,
+}
+
+/// What a poll found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PollSummary {
+    /// `200`, `304`, `file`, `unchanged file`.
+    pub status: String,
+    /// Items in the feed.
+    pub articles: usize,
+    /// Articles seen for the first time.
+    pub new_articles: usize,
+    /// Known articles whose content changed.
+    pub changed_articles: usize,
+    /// Quotes stored for the first time.
+    pub added: Vec<String>,
+    /// Quotes updated.
+    pub updated: Vec<String>,
+    /// Quotes deleted (their article was edited).
+    pub removed: Vec<String>,
+    /// Articles that could not be processed (retried on the next poll).
+    pub article_errors: Vec<String>,
+    /// Shutdown interrupted the poll.
+    pub interrupted: bool,
+}
+
+/// The result of polling one source.
+#[derive(Debug, Clone)]
+pub struct PollReport {
+    /// The source's name.
+    pub source: String,
+    /// What was found, or why the poll failed.
+    pub outcome: Result<PollSummary, String>,
+    /// When the source is due again.
+    pub next_run_at: DateTime<Utc>,
+}
+
+impl fmt::Display for PollReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.source)?;
+        match &self.outcome {
+            Err(error) => write!(f, "error: {error}")?,
+            Ok(s) if s.status == "304" || s.status == "unchanged file" => write!(f, "{}, nothing new", s.status)?,
+            Ok(s) => {
+                write!(
+                    f,
+                    "{}, {} articles ({} new, {} changed), {} quotes added",
+                    s.status,
+                    s.articles,
+                    s.new_articles,
+                    s.changed_articles,
+                    s.added.len()
+                )?;
+                if !s.updated.is_empty() {
+                    write!(f, ", {} updated", s.updated.len())?;
+                }
+                if !s.removed.is_empty() {
+                    write!(f, ", {} removed", s.removed.len())?;
+                }
+                if !s.article_errors.is_empty() {
+                    write!(f, "; {} articles failed: {}", s.article_errors.len(), s.article_errors.join("; "))?;
+                }
+                if s.interrupted {
+                    write!(f, "; interrupted")?;
+                }
+            }
+        }
+        write!(f, "; next at {}", self.next_run_at.format("%Y-%m-%d %H:%M:%S UTC"))
+    }
+}
+
+/// An article ready to store.
+struct Prepared {
+    record: ArticleRecord,
+    quotes: Vec<Quote>,
+    is_new: bool,
+}
+
+/// Runs blocking store work off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(store: &Arc<Store>, f: impl FnOnce(&Store) -> T + Send + 'static) -> T {
+    let store = Arc::clone(store);
+    tokio::task::spawn_blocking(move || f(&store)).await.expect("store work does not panic")
+}
+
+impl Poller {
+    /// A poller over this store and fetcher. `max_bytes` limits article pages too;
+    /// `concurrency` is how many articles of one source are prepared at once.
+    pub fn new(store: Arc<Store>, fetcher: Arc<Fetcher>, max_bytes: u64, concurrency: usize) -> Poller {
+        Poller {
+            store,
+            fetcher,
+            max_bytes: usize::try_from(max_bytes).unwrap_or(usize::MAX),
+            concurrency: concurrency.max(1),
+            fetching: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Polls one source now, records the result, and says when it is due again.
+    pub async fn poll(&self, source: &SourceConfig, cancel: &CancellationToken) -> PollReport {
+        let started = Utc::now();
+        let name = source.name.clone();
+        let state = blocking(&self.store, move |s| s.source_state(&name)).await;
+        let state = match state {
+            Ok(Some(state)) => state,
+            Ok(None) => SourceState { fetch_url: source.location.to_string(), ..SourceState::default() },
+            Err(e) => {
+                return PollReport {
+                    source: source.name.clone(),
+                    outcome: Err(e.to_string()),
+                    next_run_at: started + chrono::Duration::minutes(1),
+                };
+            }
+        };
+        let result = self.fetch_and_store(source, &state, cancel).await;
+        let (outcome, validators, feed_info, retry_after) = match result {
+            Ok((summary, validators, info)) => (Ok(summary), validators, info, None),
+            Err((message, retry_after)) => (Err(message), None, None, retry_after),
+        };
+        let next_run_at = next_run(source, &state, outcome.is_ok(), retry_after, Utc::now());
+        let record = PollRecord {
+            attempted_at: started.timestamp(),
+            outcome: outcome.as_ref().map(|s| s.status.clone()).map_err(Clone::clone),
+            validators,
+            feed_info,
+            next_run_at: next_run_at.timestamp(),
+        };
+        let name = source.name.clone();
+        if let Err(e) = blocking(&self.store, move |s| s.record_poll(&name, &record)).await {
+            tracing::error!(source = %source.name, "cannot record the poll: {e}");
+        }
+        PollReport { source: source.name.clone(), outcome, next_run_at }
+    }
+
+    #[allow(clippy::type_complexity)]
+    async fn fetch_and_store(
+        &self,
+        source: &SourceConfig,
+        state: &SourceState,
+        cancel: &CancellationToken,
+    ) -> Result<(PollSummary, Option<Validators>, Option<FeedInfo>), (String, Option<Duration>)> {
+        let conditional = Conditional { etag: state.etag.clone(), last_modified: state.last_modified.clone() };
+        let fetched = match &source.location {
+            Location::Http(configured) => {
+                let url = Url::parse(&state.fetch_url).unwrap_or_else(|_| configured.clone());
+                self.fetcher.get(&url, Origin::Configured, FEED_ACCEPT, &conditional).await
+            }
+            Location::File(path) => self.fetcher.read_file(path, &conditional).await,
+        }
+        .map_err(|e| (e.to_string(), e.retry_after()))?;
+
+        let is_file = matches!(source.location, Location::File(_));
+        let response = match fetched {
+            Fetched::NotModified { moved_to } => {
+                let status = if is_file { "unchanged file" } else { "304" };
+                let validators = moved_to.map(|url| Validators {
+                    fetch_url: url.to_string(),
+                    etag: state.etag.clone(),
+                    last_modified: state.last_modified.clone(),
+                });
+                return Ok((PollSummary { status: status.into(), ..PollSummary::default() }, validators, None));
+            }
+            Fetched::Full(response) => response,
+        };
+        let feed_url = response.final_url.to_string();
+        let body = response.body.clone();
+        let feed = tokio::task::spawn_blocking(move || parse_feed(&body, Some(&feed_url)))
+            .await
+            .expect("feed parsing does not panic")
+            .map_err(|e| (e.to_string(), None))?;
+
+        let mut summary = PollSummary {
+            status: if is_file { "file".into() } else { "200".into() },
+            articles: feed.articles.len(),
+            ..PollSummary::default()
+        };
+        // Oldest first, so that quotes are stored in the order they were published.
+        let articles: Vec<Article> = feed.articles.into_iter().rev().collect();
+        let mut prepared =
+            stream::iter(articles).map(|article| self.prepare(source, article)).buffered(self.concurrency);
+        while let Some(result) = tokio::select! {
+            biased;
+            () = cancel.cancelled() => None,
+            next = prepared.next() => next,
+        } {
+            let prepared = match result {
+                Ok(Some(prepared)) => prepared,
+                Ok(None) => continue,
+                Err(error) => {
+                    summary.article_errors.push(error);
+                    continue;
+                }
+            };
+            let name = source.name.clone();
+            let now = Utc::now().timestamp();
+            let is_new = prepared.is_new;
+            let changes =
+                blocking(&self.store, move |s| s.commit_article(&name, &prepared.record, &prepared.quotes, now))
+                    .await
+                    .map_err(|e| (e.to_string(), None))?;
+            if is_new {
+                summary.new_articles += 1;
+            } else {
+                summary.changed_articles += 1;
+            }
+            summary.added.extend(changes.added);
+            summary.updated.extend(changes.updated);
+            summary.removed.extend(changes.removed);
+        }
+        summary.interrupted = cancel.is_cancelled();
+        let complete = summary.article_errors.is_empty() && !summary.interrupted;
+        let validators = complete.then(|| Validators {
+            fetch_url: response.moved_to.as_ref().map_or_else(|| state.fetch_url.clone(), Url::to_string),
+            etag: response.validators.etag.clone(),
+            last_modified: response.validators.last_modified.clone(),
+        });
+        let info = FeedInfo { title: feed.title, site_url: feed.link, language: feed.language };
+        Ok((summary, validators, Some(info)))
+    }
+
+    /// Extracts the quotes of an article that is new or changed (`Ok(None)` when it
+    /// is stored already, unchanged).
+    async fn prepare(&self, source: &SourceConfig, article: Article) -> Result<Option<Prepared>, String> {
+        let label = article.url.clone().or(article.title.clone()).unwrap_or_else(|| article.id.clone());
+        let content_hash = {
+            let mut hasher = Sha256::new();
+            for part in [&article.title, &article.url, &article.content] {
+                hasher.update(part.as_deref().unwrap_or("").as_bytes());
+                hasher.update([0x1f]);
+            }
+            hasher.update(article.published.map(|d| d.timestamp()).unwrap_or(0).to_le_bytes());
+            hex(&hasher.finalize())
+        };
+        let (name, guid) = (source.name.clone(), article.id.clone());
+        let stored = blocking(&self.store, move |s| s.article_hash(&name, &guid)).await.map_err(|e| e.to_string())?;
+        if stored.as_deref() == Some(content_hash.as_str()) {
+            return Ok(None);
+        }
+
+        let article_url = article.url.as_deref().and_then(|u| Url::parse(u).ok());
+        let mut options =
+            ExtractOptions { base_url: article_url.clone(), max_bytes: self.max_bytes, ..ExtractOptions::default() };
+        let content = match (&article_url, source.full_article) {
+            (Some(url), true) if matches!(url.scheme(), "http" | "https") => {
+                let page = match self.fetcher.get(url, Origin::Remote, PAGE_ACCEPT, &Conditional::default()).await {
+                    Ok(Fetched::Full(page)) => page,
+                    Ok(Fetched::NotModified { .. }) => return Err(format!("{label}: unexpected 304")),
+                    Err(e) => return Err(format!("{label}: {e}")),
+                };
+                options.base_url = Some(page.final_url.clone());
+                options.format = InputFormat::Html;
+                options.main_content = match &source.content_selector {
+                    Some(css) => MainContent::Selector(css.clone()),
+                    None => MainContent::Auto,
+                };
+                page.body.to_vec()
+            }
+            _ => article.content.clone().unwrap_or_default().into_bytes(),
+        };
+        let extraction = tokio::task::spawn_blocking(move || extract(&content, &options))
+            .await
+            .expect("extraction does not panic")
+            .map_err(|e| format!("{label}: {e}"))?;
+        for warning in &extraction.warnings {
+            tracing::debug!(source = %source.name, article = %label, "{warning}");
+        }
+        let mut quotes = extraction.quotes;
+        let mut inserted = 0;
+        for embed in extraction.textless.iter().filter(|e| e.platform == Platform::Mastodon) {
+            if let Some(quote) = self.mastodon(embed).await
+                && !quotes.iter().any(|q| q.id == quote.id)
+            {
+                quotes.insert((embed.position + inserted).min(quotes.len()), quote);
+                inserted += 1;
+            }
+        }
+        let record = ArticleRecord {
+            guid: article.id,
+            url: article.url,
+            title: article.title,
+            published_at: article.published.map(|d| d.timestamp()),
+            content_hash,
+        };
+        Ok(Some(Prepared { record, quotes, is_new: stored.is_none() }))
+    }
+
+    /// The quote of a Mastodon embed, from its status fetched as ActivityStreams JSON
+    /// (with the author's name from their actor), cached in the store.
+    async fn mastodon(&self, embed: &TextlessEmbed) -> Option<Quote> {
+        let status = self.activity_object(&embed.url).await?;
+        let actor = match status.get("attributedTo").and_then(serde_json::Value::as_str) {
+            Some(actor_url) => self.activity_object(actor_url).await,
+            None => None,
+        };
+        let name =
+            actor.as_ref().and_then(|a| a.get("name").or_else(|| a.get("preferredUsername"))).and_then(|n| n.as_str());
+        mastodon_quote(embed, &status, name)
+    }
+
+    /// An ActivityStreams object fetched from a remote server (cached for a day,
+    /// failures too).
+    async fn activity_object(&self, url: &str) -> Option<serde_json::Value> {
+        let cell =
+            Arc::clone(self.fetching.lock().unwrap_or_else(|p| p.into_inner()).entry(url.to_string()).or_default());
+        let value = cell.get_or_init(|| self.load_activity_object(url)).await.clone();
+        let mut fetching = self.fetching.lock().unwrap_or_else(|p| p.into_inner());
+        if fetching.get(url).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
+            fetching.remove(url);
+        }
+        value
+    }
+
+    async fn load_activity_object(&self, url: &str) -> Option<serde_json::Value> {
+        let now = Utc::now().timestamp();
+        let key = url.to_string();
+        if let Ok(Some(cached)) =
+            blocking(&self.store, move |s| s.cached_status(&key, now - STATUS_CACHE_SECONDS)).await
+        {
+            return cached.and_then(|body| serde_json::from_str(&body).ok());
+        }
+        let parsed = Url::parse(url).ok()?;
+        let body = match self.fetcher.get(&parsed, Origin::Remote, ACTIVITY_ACCEPT, &Conditional::default()).await {
+            Ok(Fetched::Full(response)) => {
+                serde_json::from_slice::<serde_json::Value>(&response.body).ok().filter(serde_json::Value::is_object)
+            }
+            Ok(Fetched::NotModified { .. }) => None,
+            Err(e) => {
+                tracing::warn!("cannot fetch {url}: {e}");
+                None
+            }
+        };
+        let text = body.as_ref().map(serde_json::Value::to_string);
+        let key = url.to_string();
+        if let Err(e) = blocking(&self.store, move |s| s.cache_status(&key, text.as_deref(), now)).await {
+            tracing::warn!("cannot cache {url}: {e}");
+        }
+        body
+    }
+}
+
+/// When a source is due again: its next scheduled time (plus its jitter); after a
+/// failure, no sooner than the server's `Retry-After` or an exponential backoff
+/// (1 minute doubling per failure, at most 6 hours).
+fn next_run(
+    source: &SourceConfig,
+    state: &SourceState,
+    succeeded: bool,
+    retry_after: Option<Duration>,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let scheduled = source.schedule.next_after(now).unwrap_or(now + chrono::Duration::hours(1));
+    let scheduled = scheduled + source.schedule.jitter(&source.name, now);
+    if succeeded {
+        return scheduled;
+    }
+    let failures = state.error_count.saturating_add(1).min(16);
+    let backoff = Duration::from_secs(60u64 << (failures - 1)).min(MAX_BACKOFF);
+    let wait = retry_after.unwrap_or_default().max(backoff).min(Duration::from_secs(24 * 3600));
+    scheduled.max(now + chrono::Duration::from_std(wait).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schedule::Schedule;
+
+    fn source() -> SourceConfig {
+        SourceConfig {
+            name: "s".into(),
+            location: Location::File("x".into()),
+            schedule: "*/15 * * * *".parse::<Schedule>().unwrap(),
+            full_article: false,
+            content_selector: None,
+            enabled: true,
+        }
+    }
+
+    #[test]
+    fn backoff_grows_and_honours_retry_after() {
+        let now = DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z").unwrap().with_timezone(&Utc);
+        let ok = next_run(&source(), &SourceState::default(), true, None, now);
+        assert!(ok > now && ok <= now + chrono::Duration::minutes(16));
+        let after_many = SourceState { error_count: 8, ..SourceState::default() };
+        let failed = next_run(&source(), &after_many, false, None, now);
+        assert!(failed >= now + chrono::Duration::hours(4), "{failed}");
+        let told = next_run(&source(), &SourceState::default(), false, Some(Duration::from_secs(3600)), now);
+        assert!(told >= now + chrono::Duration::hours(1), "{told}");
+    }
+}

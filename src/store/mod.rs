@@ -1,0 +1,493 @@
+//! The durable store: SQLite in WAL mode, one file. Sources with their fetch state,
+//! articles, quotes, and the citations linking each quote to the articles that quote
+//! it: the same post quoted by two articles is one quote citing both. Every
+//! article's quotes are committed in one transaction, so a crash leaves either all
+//! of an article or none of it.
+//!
+//! Calls block: async code runs them with `tokio::task::spawn_blocking`.
+
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use crate::extract::Quote;
+
+pub use schema::latest_version;
+
+/// A store error.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("database {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// The database was written by a newer quotefeed.
+    #[error("database {path} has schema version {found}, newer than this quotefeed knows ({known}); upgrade quotefeed")]
+    TooNew {
+        /// The database file.
+        path: PathBuf,
+        /// Its schema version.
+        found: usize,
+        /// The newest this build knows.
+        known: usize,
+    },
+}
+
+/// Store results.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The store. Cheap to share behind an `Arc`; all methods take `&self`.
+pub struct Store {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    /// Bumped by every write that changes quotes, so caches know when to refresh.
+    revision: AtomicU64,
+}
+
+/// What the store keeps of a source between polls.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceState {
+    /// The URL to fetch: the configured one, or where it permanently moved.
+    pub fetch_url: String,
+    /// The `ETag` of the last full response.
+    pub etag: Option<String>,
+    /// The `Last-Modified` of the last full response.
+    pub last_modified: Option<String>,
+    /// Failed polls since the last success.
+    pub error_count: u32,
+    /// When the next poll is due (Unix seconds).
+    pub next_run_at: Option<i64>,
+}
+
+/// The result of one poll of a source, to record.
+#[derive(Debug, Clone)]
+pub struct PollRecord {
+    /// When the poll started (Unix seconds).
+    pub attempted_at: i64,
+    /// `Ok(status)` or `Err(message)`.
+    pub outcome: std::result::Result<String, String>,
+    /// New validators and URL, after a full response.
+    pub validators: Option<Validators>,
+    /// Feed title, site and language, after a full response.
+    pub feed_info: Option<FeedInfo>,
+    /// When to poll next (Unix seconds).
+    pub next_run_at: i64,
+}
+
+/// Conditional-request validators for a source.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// Where to fetch from now on (changes after a permanent redirect).
+    pub fetch_url: String,
+    /// `ETag`.
+    pub etag: Option<String>,
+    /// `Last-Modified`.
+    pub last_modified: Option<String>,
+}
+
+/// What a feed says about itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeedInfo {
+    /// Title.
+    pub title: Option<String>,
+    /// The site's home page.
+    pub site_url: Option<String>,
+    /// Language.
+    pub language: Option<String>,
+}
+
+/// An article as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleRecord {
+    /// The feed item's id (guid, Atom id or URL).
+    pub guid: String,
+    /// The article's URL.
+    pub url: Option<String>,
+    /// Its title.
+    pub title: Option<String>,
+    /// When it was published (Unix seconds).
+    pub published_at: Option<i64>,
+    /// Hash of what quotes were extracted from; a change means re-extraction.
+    pub content_hash: String,
+}
+
+/// What committing an article changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArticleChanges {
+    /// Whether the article was new.
+    pub new_article: bool,
+    /// Quotes stored for the first time.
+    pub added: Vec<String>,
+    /// Quotes whose text or details changed.
+    pub updated: Vec<String>,
+    /// Quotes no article cites any more, deleted.
+    pub removed: Vec<String>,
+    /// Quotes this article cites.
+    pub cited: usize,
+}
+
+/// Counts of what the store holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Sources.
+    pub sources: i64,
+    /// Articles.
+    pub articles: i64,
+    /// Quotes.
+    pub quotes: i64,
+    /// Citations (quote–article links).
+    pub citations: i64,
+}
+
+fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let connection = Connection::open(path)?;
+    connection.pragma_update(None, "journal_mode", "WAL")?;
+    connection.pragma_update(None, "synchronous", "NORMAL")?;
+    connection.pragma_update(None, "foreign_keys", true)?;
+    connection.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(connection)
+}
+
+impl Store {
+    /// Opens (creating if needed) the database and runs pending migrations.
+    pub fn open(path: &Path) -> Result<Store> {
+        let error = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| error(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
+        }
+        let mut writer = open_connection(path).map_err(error)?;
+        let version: i64 = writer.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(error)?;
+        let version = usize::try_from(version).unwrap_or(0);
+        if version > latest_version() {
+            return Err(StoreError::TooNew { path: path.to_path_buf(), found: version, known: latest_version() });
+        }
+        schema::migrate(&mut writer).map_err(error)?;
+        Ok(Store {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+            revision: AtomicU64::new(1),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn error(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite { path: self.path.clone(), source }
+    }
+
+    /// Runs `f` in a write transaction.
+    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>) -> Result<T> {
+        let mut connection = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let transaction = connection.transaction().map_err(|e| self.error(e))?;
+        let value = f(&transaction).map_err(|e| self.error(e))?;
+        transaction.commit().map_err(|e| self.error(e))?;
+        Ok(value)
+    }
+
+    /// Runs `f` on a reader connection (WAL lets readers run beside the writer).
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let connection = match pooled {
+            Some(c) => c,
+            None => open_connection(&self.path).map_err(|e| self.error(e))?,
+        };
+        let value = f(&connection).map_err(|e| self.error(e));
+        let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if readers.len() < 8 {
+            readers.push(connection);
+        }
+        value
+    }
+
+    /// A number that changes whenever quotes or citations change in this process.
+    pub fn revision(&self) -> u64 {
+        self.revision.load(Ordering::Acquire)
+    }
+
+    fn bump_revision(&self) {
+        self.revision.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Records the configured sources: new ones are added; a source whose URL changed
+    /// starts over with no validators.
+    pub fn sync_sources<'a>(&self, sources: impl IntoIterator<Item = (&'a str, String)>) -> Result<()> {
+        self.write(|tx| {
+            for (name, url) in sources {
+                let existing: Option<String> =
+                    tx.query_row("SELECT url FROM sources WHERE name = ?1", [name], |r| r.get(0)).optional()?;
+                match existing {
+                    None => {
+                        tx.execute("INSERT INTO sources (name, url, fetch_url) VALUES (?1, ?2, ?2)", params![name, url])?;
+                    }
+                    Some(old) if old != url => {
+                        tx.execute(
+                            "UPDATE sources SET url = ?2, fetch_url = ?2, etag = NULL, last_modified = NULL WHERE name = ?1",
+                            params![name, url],
+                        )?;
+                    }
+                    Some(_) => {}
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// What the store keeps of a source between polls.
+    pub fn source_state(&self, name: &str) -> Result<Option<SourceState>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT fetch_url, etag, last_modified, error_count, next_run_at FROM sources WHERE name = ?1",
+                [name],
+                |r| {
+                    Ok(SourceState {
+                        fetch_url: r.get(0)?,
+                        etag: r.get(1)?,
+                        last_modified: r.get(2)?,
+                        error_count: r.get(3)?,
+                        next_run_at: r.get(4)?,
+                    })
+                },
+            )
+            .optional()
+        })
+    }
+
+    /// Records the result of a poll.
+    pub fn record_poll(&self, name: &str, record: &PollRecord) -> Result<()> {
+        self.write(|tx| {
+            match &record.outcome {
+                Ok(status) => tx.execute(
+                    "UPDATE sources SET last_attempt_at = ?2, last_success_at = ?2, last_status = ?3, last_error = NULL,
+                     error_count = 0, next_run_at = ?4 WHERE name = ?1",
+                    params![name, record.attempted_at, status, record.next_run_at],
+                )?,
+                Err(message) => tx.execute(
+                    "UPDATE sources SET last_attempt_at = ?2, last_status = 'error', last_error = ?3,
+                     error_count = error_count + 1, next_run_at = ?4 WHERE name = ?1",
+                    params![name, record.attempted_at, message, record.next_run_at],
+                )?,
+            };
+            if let Some(v) = &record.validators {
+                tx.execute(
+                    "UPDATE sources SET fetch_url = ?2, etag = ?3, last_modified = ?4 WHERE name = ?1",
+                    params![name, v.fetch_url, v.etag, v.last_modified],
+                )?;
+            }
+            if let Some(info) = &record.feed_info {
+                tx.execute(
+                    "UPDATE sources SET title = ?2, site_url = ?3, language = ?4 WHERE name = ?1",
+                    params![name, info.title, info.site_url, info.language],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Sets when a source is next due.
+    pub fn set_next_run(&self, name: &str, at: i64) -> Result<()> {
+        self.write(|tx| tx.execute("UPDATE sources SET next_run_at = ?2 WHERE name = ?1", params![name, at]).map(drop))
+    }
+
+    /// The content hash stored for an article, if the article is known.
+    pub fn article_hash(&self, source: &str, guid: &str) -> Result<Option<String>> {
+        self.read(|c| {
+            c.query_row("SELECT content_hash FROM articles WHERE source = ?1 AND guid = ?2", [source, guid], |r| {
+                r.get(0)
+            })
+            .optional()
+        })
+    }
+
+    /// Stores an article and its quotes in one transaction: new quotes are added, a
+    /// quote already stored (from this or another article) gets a citation, changed
+    /// quotes are updated, and quotes the article no longer cites lose that citation
+    /// (and are deleted when nothing cites them any more). `now` is Unix seconds.
+    pub fn commit_article(
+        &self,
+        source: &str,
+        article: &ArticleRecord,
+        quotes: &[Quote],
+        now: i64,
+    ) -> Result<ArticleChanges> {
+        let changes = self.write(|tx| {
+            let mut changes = ArticleChanges { cited: quotes.len(), ..ArticleChanges::default() };
+            let existing: Option<i64> = tx
+                .query_row("SELECT id FROM articles WHERE source = ?1 AND guid = ?2", [source, &article.guid], |r| r.get(0))
+                .optional()?;
+            let article_id = match existing {
+                Some(id) => {
+                    tx.execute(
+                        "UPDATE articles SET url = ?2, title = ?3, published_at = ?4, content_hash = ?5 WHERE id = ?1",
+                        params![id, article.url, article.title, article.published_at, article.content_hash],
+                    )?;
+                    id
+                }
+                None => {
+                    changes.new_article = true;
+                    tx.query_row(
+                        "INSERT INTO articles (source, guid, url, title, published_at, first_seen_at, content_hash)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                        params![source, article.guid, article.url, article.title, article.published_at, now, article.content_hash],
+                        |r| r.get(0),
+                    )?
+                }
+            };
+            let cited_at = article.published_at.unwrap_or(now);
+            let before: Vec<String> = {
+                let mut statement = tx.prepare("SELECT quote_id FROM citations WHERE article_id = ?1")?;
+                statement.query_map([article_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+            };
+            for (position, quote) in quotes.iter().enumerate() {
+                let links = serde_json::to_string(&quote.links).expect("strings serialize");
+                let fresh = QuoteFields::of(quote, links.clone());
+                let stored: Option<QuoteFields> = tx
+                    .query_row(
+                        "SELECT text, html, author_name, author_handle, author_url, url, published, links FROM quotes WHERE id = ?1",
+                        [&quote.id],
+                        QuoteFields::from_row,
+                    )
+                    .optional()?;
+                match stored {
+                    None => {
+                        tx.execute(
+                            "INSERT INTO quotes (id, text, html, author_name, author_handle, author_url, platform, url,
+                             published, links, cited_at, first_seen_at, updated_at)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+                            params![
+                                quote.id, quote.text, quote.html, quote.author.name, quote.author.handle,
+                                quote.author.url, quote.platform.as_str(), quote.url, quote.published, links, cited_at, now
+                            ],
+                        )?;
+                        changes.added.push(quote.id.clone());
+                    }
+                    Some(old) => {
+                        if old != fresh {
+                            tx.execute(
+                                "UPDATE quotes SET text = ?2, html = ?3, author_name = ?4, author_handle = ?5, author_url = ?6,
+                                 url = ?7, published = ?8, links = ?9, updated_at = ?10 WHERE id = ?1",
+                                params![
+                                    quote.id, quote.text, quote.html, quote.author.name, quote.author.handle,
+                                    quote.author.url, quote.url, quote.published, links, now
+                                ],
+                            )?;
+                            changes.updated.push(quote.id.clone());
+                        }
+                        tx.execute("UPDATE quotes SET cited_at = MIN(cited_at, ?2) WHERE id = ?1", params![quote.id, cited_at])?;
+                    }
+                }
+                tx.execute(
+                    "INSERT INTO citations (quote_id, article_id, context, position) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (quote_id, article_id) DO UPDATE SET context = excluded.context, position = excluded.position",
+                    params![quote.id, article_id, quote.context, position as i64],
+                )?;
+            }
+            for gone in before.iter().filter(|id| !quotes.iter().any(|q| &&q.id == id)) {
+                tx.execute("DELETE FROM citations WHERE quote_id = ?1 AND article_id = ?2", params![gone, article_id])?;
+                let still_cited: bool =
+                    tx.query_row("SELECT EXISTS (SELECT 1 FROM citations WHERE quote_id = ?1)", [gone], |r| r.get(0))?;
+                if !still_cited {
+                    tx.execute("DELETE FROM quotes WHERE id = ?1", [gone])?;
+                    changes.removed.push(gone.clone());
+                }
+            }
+            Ok(changes)
+        })?;
+        if changes.new_article
+            || !changes.added.is_empty()
+            || !changes.updated.is_empty()
+            || !changes.removed.is_empty()
+        {
+            self.bump_revision();
+        }
+        Ok(changes)
+    }
+
+    /// A cached remote document (a Mastodon status), if fetched after `since`.
+    /// `Some(None)` records that fetching it failed.
+    pub fn cached_status(&self, url: &str, since: i64) -> Result<Option<Option<String>>> {
+        self.read(|c| {
+            c.query_row("SELECT body FROM status_cache WHERE url = ?1 AND fetched_at >= ?2", params![url, since], |r| {
+                r.get(0)
+            })
+            .optional()
+        })
+    }
+
+    /// Caches a remote document (or, with `None`, the failure to fetch it).
+    pub fn cache_status(&self, url: &str, body: Option<&str>, now: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO status_cache (url, fetched_at, body) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (url) DO UPDATE SET fetched_at = excluded.fetched_at, body = excluded.body",
+                params![url, now, body],
+            )
+            .map(drop)
+        })
+    }
+
+    /// How much the store holds.
+    pub fn counts(&self) -> Result<Counts> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT (SELECT COUNT(*) FROM sources), (SELECT COUNT(*) FROM articles),
+                        (SELECT COUNT(*) FROM quotes), (SELECT COUNT(*) FROM citations)",
+                [],
+                |r| Ok(Counts { sources: r.get(0)?, articles: r.get(1)?, quotes: r.get(2)?, citations: r.get(3)? }),
+            )
+        })
+    }
+}
+
+/// The stored fields of a quote that an edit can change.
+#[derive(Debug, PartialEq, Eq)]
+struct QuoteFields {
+    text: String,
+    html: Option<String>,
+    author_name: Option<String>,
+    author_handle: Option<String>,
+    author_url: Option<String>,
+    url: Option<String>,
+    published: Option<String>,
+    links: String,
+}
+
+impl QuoteFields {
+    fn of(quote: &Quote, links: String) -> Self {
+        QuoteFields {
+            text: quote.text.clone(),
+            html: quote.html.clone(),
+            author_name: quote.author.name.clone(),
+            author_handle: quote.author.handle.clone(),
+            author_url: quote.author.url.clone(),
+            url: quote.url.clone(),
+            published: quote.published.clone(),
+            links,
+        }
+    }
+
+    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(QuoteFields {
+            text: r.get(0)?,
+            html: r.get(1)?,
+            author_name: r.get(2)?,
+            author_handle: r.get(3)?,
+            author_url: r.get(4)?,
+            url: r.get(5)?,
+            published: r.get(6)?,
+            links: r.get(7)?,
+        })
+    }
+}

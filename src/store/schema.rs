@@ -1,0 +1,90 @@
+//! The database schema, as numbered migrations run at start-up (`PRAGMA
+//! user_version` records how many have run).
+
+use rusqlite::Connection;
+
+/// Each migration, in order. Never edit one that has shipped: add another.
+const MIGRATIONS: &[&str] = &[
+    // 1: sources, articles, quotes and the citations that link them.
+    "
+    CREATE TABLE sources (
+        name            TEXT PRIMARY KEY,
+        url             TEXT NOT NULL,
+        fetch_url       TEXT NOT NULL,
+        etag            TEXT,
+        last_modified   TEXT,
+        title           TEXT,
+        site_url        TEXT,
+        language        TEXT,
+        last_attempt_at INTEGER,
+        last_success_at INTEGER,
+        last_status     TEXT,
+        last_error      TEXT,
+        error_count     INTEGER NOT NULL DEFAULT 0,
+        next_run_at     INTEGER
+    ) STRICT;
+
+    CREATE TABLE articles (
+        id            INTEGER PRIMARY KEY,
+        source        TEXT NOT NULL REFERENCES sources(name),
+        guid          TEXT NOT NULL,
+        url           TEXT,
+        title         TEXT,
+        published_at  INTEGER,
+        first_seen_at INTEGER NOT NULL,
+        content_hash  TEXT NOT NULL,
+        UNIQUE (source, guid)
+    ) STRICT;
+
+    CREATE TABLE quotes (
+        seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+        id            TEXT NOT NULL UNIQUE,
+        text          TEXT NOT NULL,
+        html          TEXT,
+        author_name   TEXT,
+        author_handle TEXT,
+        author_url    TEXT,
+        platform      TEXT NOT NULL,
+        url           TEXT,
+        published     TEXT,
+        links         TEXT NOT NULL,
+        cited_at      INTEGER NOT NULL,
+        first_seen_at INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX quotes_by_date ON quotes (cited_at DESC, seq DESC);
+    CREATE INDEX quotes_by_author ON quotes (platform, author_handle COLLATE NOCASE, cited_at DESC);
+
+    CREATE TABLE citations (
+        quote_id   TEXT NOT NULL REFERENCES quotes(id) ON DELETE CASCADE,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        context    TEXT,
+        position   INTEGER NOT NULL,
+        PRIMARY KEY (quote_id, article_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX citations_by_article ON citations (article_id);
+
+    CREATE TABLE status_cache (
+        url        TEXT PRIMARY KEY,
+        fetched_at INTEGER NOT NULL,
+        body       TEXT
+    ) STRICT;
+    ",
+];
+
+/// Brings the database up to the latest schema, each migration in a transaction.
+pub fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
+    let applied: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(usize::try_from(applied).unwrap_or(0)) {
+        let transaction = connection.transaction()?;
+        transaction.execute_batch(migration)?;
+        transaction.pragma_update(None, "user_version", index as i64 + 1)?;
+        transaction.commit()?;
+    }
+    Ok(())
+}
+
+/// How many migrations this build knows.
+pub fn latest_version() -> usize {
+    MIGRATIONS.len()
+}

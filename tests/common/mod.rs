@@ -1,0 +1,368 @@
+//! Shared test helpers: a remote web server on loopback whose answers each test
+//! sets, a scratch directory with a configuration file, the real `quotefeed` binary,
+//! and read access to the SQLite file it writes.
+#![allow(dead_code)] // each test binary uses part of this
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+/// What the remote server answers on a path.
+#[derive(Clone, Debug)]
+pub enum Route {
+    /// A document with an `ETag`; `If-None-Match` with that tag gets 304.
+    Document { body: String, content_type: &'static str, etag: String },
+    /// The same, after a delay.
+    Slow { body: String, content_type: &'static str, delay: Duration },
+    /// An error status, with an optional `Retry-After`.
+    Status { status: u16, retry_after: Option<&'static str> },
+    /// A redirect.
+    Redirect { status: u16, to: String },
+    /// A body that never ends, one byte a second.
+    Drip,
+    /// A body of 2 GB of zeros, generated as it is sent.
+    Huge,
+}
+
+impl Route {
+    /// A feed with an `ETag` made from its content.
+    pub fn feed(body: impl Into<String>) -> Route {
+        let body = body.into();
+        let etag = format!("\"{:x}\"", fxhash(&body));
+        Route::Document { body, content_type: "application/rss+xml; charset=utf-8", etag }
+    }
+
+    /// An HTML page.
+    pub fn page(body: impl Into<String>) -> Route {
+        Route::Document { body: body.into(), content_type: "text/html; charset=utf-8", etag: "\"page\"".into() }
+    }
+
+    /// ActivityStreams JSON.
+    pub fn activity(body: impl Into<String>) -> Route {
+        Route::Document { body: body.into(), content_type: "application/activity+json", etag: "\"json\"".into() }
+    }
+}
+
+fn fxhash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+#[derive(Default)]
+struct RemoteState {
+    routes: HashMap<String, Route>,
+    hits: HashMap<String, usize>,
+    requests: Vec<(String, HeaderMap)>,
+    in_flight: HashMap<String, usize>,
+    max_in_flight: HashMap<String, usize>,
+}
+
+/// A web server on loopback standing in for the sites quotefeed reads.
+pub struct Remote {
+    addr: SocketAddr,
+    state: Arc<Mutex<RemoteState>>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+struct InFlight {
+    state: Arc<Mutex<RemoteState>>,
+    path: String,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Some(n) = self.state.lock().unwrap().in_flight.get_mut(&self.path) {
+            *n -= 1;
+        }
+    }
+}
+
+impl Remote {
+    /// Starts the server on a free port.
+    pub fn start() -> Remote {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let state = Arc::new(Mutex::new(RemoteState::default()));
+        let shared = Arc::clone(&state);
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = axum::Router::new().fallback(move |uri: axum::http::Uri, headers: HeaderMap| {
+            let state = Arc::clone(&shared);
+            async move { answer(state, uri.path().to_string(), headers).await }
+        });
+        runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Remote { addr, state, _runtime: runtime }
+    }
+
+    /// The URL of a path on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// The server's port.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// Sets what a path answers.
+    pub fn set(&self, path: &str, route: Route) {
+        self.state.lock().unwrap().routes.insert(path.to_string(), route);
+    }
+
+    /// How many requests a path received.
+    pub fn hits(&self, path: &str) -> usize {
+        self.state.lock().unwrap().hits.get(path).copied().unwrap_or(0)
+    }
+
+    /// The most requests to a path that were in flight at once.
+    pub fn max_in_flight(&self, path: &str) -> usize {
+        self.state.lock().unwrap().max_in_flight.get(path).copied().unwrap_or(0)
+    }
+
+    /// A header of the last request to a path.
+    pub fn last_header(&self, path: &str, name: &str) -> Option<String> {
+        let state = self.state.lock().unwrap();
+        state
+            .requests
+            .iter()
+            .rev()
+            .find(|(p, _)| p == path)
+            .and_then(|(_, h)| h.get(name))
+            .map(|v| v.to_str().unwrap().to_string())
+    }
+
+    /// Every path requested, in order.
+    pub fn paths(&self) -> Vec<String> {
+        self.state.lock().unwrap().requests.iter().map(|(p, _)| p.clone()).collect()
+    }
+}
+
+async fn answer(state: Arc<Mutex<RemoteState>>, path: String, headers: HeaderMap) -> Response {
+    let route = {
+        let mut s = state.lock().unwrap();
+        *s.hits.entry(path.clone()).or_default() += 1;
+        s.requests.push((path.clone(), headers.clone()));
+        let now = {
+            let n = s.in_flight.entry(path.clone()).or_default();
+            *n += 1;
+            *n
+        };
+        let max = s.max_in_flight.entry(path.clone()).or_default();
+        *max = (*max).max(now);
+        s.routes.get(&path).cloned()
+    };
+    let _guard = InFlight { state, path };
+    let Some(route) = route else { return (StatusCode::NOT_FOUND, "no such page").into_response() };
+    match route {
+        Route::Document { body, content_type, etag } => {
+            if headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+                return (StatusCode::NOT_MODIFIED, [("etag", etag)]).into_response();
+            }
+            ([("content-type", content_type.to_string()), ("etag", etag)], body).into_response()
+        }
+        Route::Slow { body, content_type, delay } => {
+            tokio::time::sleep(delay).await;
+            ([("content-type", content_type)], body).into_response()
+        }
+        Route::Status { status, retry_after } => {
+            let mut response = (StatusCode::from_u16(status).unwrap(), "error").into_response();
+            if let Some(value) = retry_after {
+                response.headers_mut().insert("retry-after", HeaderValue::from_static(value));
+            }
+            response
+        }
+        Route::Redirect { status, to } => (StatusCode::from_u16(status).unwrap(), [("location", to)]).into_response(),
+        Route::Drip => {
+            let stream = futures_util::stream::unfold(0u32, |n| async move {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                Some((Ok::<_, std::io::Error>(bytes::Bytes::from_static(b"<")), n + 1))
+            });
+            ([("content-type", "application/rss+xml")], Body::from_stream(stream)).into_response()
+        }
+        Route::Huge => {
+            let chunk = bytes::Bytes::from(vec![b' '; 1 << 20]);
+            let stream = futures_util::stream::iter((0..2048).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
+            let mut response = ([("content-type", "application/rss+xml")], Body::from_stream(stream)).into_response();
+            response.headers_mut().insert("content-length", HeaderValue::from(2u64 << 30));
+            response
+        }
+    }
+}
+
+/// A scratch directory with a configuration file and the database.
+pub struct Setup {
+    pub dir: tempfile::TempDir,
+}
+
+impl Setup {
+    /// A directory with `quotefeed.toml` holding `config` (plus `[storage] path =
+    /// "quotefeed.db"` unless it sets one).
+    pub fn new(config: &str) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let setup = Setup { dir };
+        setup.write_config(config);
+        setup
+    }
+
+    /// Replaces the configuration.
+    pub fn write_config(&self, config: &str) {
+        let mut text = config.to_string();
+        if !text.contains("[storage]") {
+            text = format!("[storage]\npath = \"quotefeed.db\"\n\n{text}");
+        }
+        std::fs::write(self.config_path(), text).unwrap();
+    }
+
+    /// The configuration file.
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("quotefeed.toml")
+    }
+
+    /// The database file.
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("quotefeed.db")
+    }
+
+    /// Runs `quotefeed ARGS --config …` to completion.
+    pub fn quotefeed(&self, args: &[&str]) -> Output {
+        let mut all: Vec<&str> = args.to_vec();
+        let config = self.config_path();
+        all.extend(["--config", config.to_str().unwrap()]);
+        Command::new(env!("CARGO_BIN_EXE_quotefeed")).args(&all).output().unwrap()
+    }
+
+    /// `quotefeed poll`, returning stdout; panics with stderr if it fails.
+    pub fn poll(&self) -> String {
+        let output = self.quotefeed(&["poll"]);
+        assert!(output.status.success(), "poll failed: {}{}", stdout(&output), stderr(&output));
+        stdout(&output)
+    }
+
+    /// Starts `quotefeed run` in the background.
+    pub fn run(&self) -> Daemon {
+        let child = Command::new(env!("CARGO_BIN_EXE_quotefeed"))
+            .args(["run", "--config", self.config_path().to_str().unwrap()])
+            .env("QUOTEFEED_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        Daemon { child: Some(child) }
+    }
+
+    /// The database, opened read-only.
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open_with_flags(self.db_path(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap()
+    }
+
+    /// `SELECT COUNT(*) FROM table`.
+    pub fn count(&self, table: &str) -> i64 {
+        self.db().query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+    }
+
+    /// The ids of all stored quotes, sorted.
+    pub fn quote_ids(&self) -> Vec<String> {
+        let db = self.db();
+        let mut statement = db.prepare("SELECT id FROM quotes ORDER BY id").unwrap();
+        statement.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    }
+
+    /// Checks the store is consistent: SQLite's integrity check passes, every quote is
+    /// cited, every citation points at a quote and an article.
+    pub fn assert_consistent(&self) {
+        let db = self.db();
+        let integrity: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(integrity, "ok");
+        let orphans: i64 = db
+            .query_row("SELECT COUNT(*) FROM quotes WHERE id NOT IN (SELECT quote_id FROM citations)", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(orphans, 0, "quotes without citations");
+        let dangling: i64 = db
+            .query_row(
+                "SELECT COUNT(*) FROM citations WHERE quote_id NOT IN (SELECT id FROM quotes) OR article_id NOT IN (SELECT id FROM articles)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(dangling, 0, "citations of missing quotes or articles");
+    }
+}
+
+/// `quotefeed run` in the background.
+pub struct Daemon {
+    child: Option<Child>,
+}
+
+impl Daemon {
+    /// Sends a signal to the daemon.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().unwrap().id().to_string();
+        let status = Command::new("kill").args(["-s", signal, &pid]).status().unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the daemon to exit, at most `limit`; returns its exit code and log.
+    pub fn wait(&mut self, limit: Duration) -> (Option<i32>, String) {
+        let mut child = self.child.take().unwrap();
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > limit {
+                child.kill().unwrap();
+                let mut log = String::new();
+                child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+                panic!("the daemon did not exit within {limit:?}; log:\n{log}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut log = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+        (status.code(), log)
+    }
+
+    /// Stops the daemon with SIGKILL.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Waits until `condition` holds, at most `limit`.
+pub fn wait_for(limit: Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !condition() {
+        assert!(started.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+/// Standard output as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Standard error as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A test fixture's text.
+pub fn fixture(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(path)).unwrap()
+}
