@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 use sha2::{Digest, Sha256};
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, Semaphore};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
@@ -25,7 +25,7 @@ use crate::extract::{
 };
 use crate::feed::{Article, parse_feed};
 use crate::fetch::{Conditional, Fetched, Fetcher, Origin, hex};
-use crate::store::{ArticleRecord, FeedInfo, PollRecord, SourceState, Store, Validators};
+use crate::store::{ArticleChanges, ArticleRecord, FeedInfo, PollRecord, SourceState, Store, Validators};
 
 /// `Accept` for feeds.
 const FEED_ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5";
@@ -125,10 +125,23 @@ struct Prepared {
     is_new: bool,
 }
 
+/// At most this many store calls run at once: SQLite has one writer anyway, and a
+/// thousand sources starting together would otherwise start a thread (and open a
+/// connection) each.
+static STORE_CALLS: Semaphore = Semaphore::const_new(4);
+
 /// Runs blocking store work off the async threads.
 pub(crate) async fn blocking<T: Send + 'static>(store: &Arc<Store>, f: impl FnOnce(&Store) -> T + Send + 'static) -> T {
+    let permit = STORE_CALLS.acquire().await.expect("the semaphore is never closed");
     let store = Arc::clone(store);
-    tokio::task::spawn_blocking(move || f(&store)).await.expect("store work does not panic")
+    tokio::task::spawn_blocking(move || {
+        // Released when the work is done, not when the caller next runs: a caller
+        // can sit unpolled in a stream while others wait for the permit.
+        let _permit = permit;
+        f(&store)
+    })
+    .await
+    .expect("store work does not panic")
 }
 
 impl Poller {
@@ -222,38 +235,31 @@ impl Poller {
             articles: feed.articles.len(),
             ..PollSummary::default()
         };
-        // Oldest first, so that quotes are stored in the order they were published.
+        // Oldest first, so that quotes are stored roughly in the order they were published.
         let articles: Vec<Article> = feed.articles.into_iter().rev().collect();
-        let mut prepared =
-            stream::iter(articles).map(|article| self.prepare(source, article)).buffered(self.concurrency);
+        // Each article is prepared and stored by a future of its own, so that none
+        // waits unpolled (holding a connection or a permit) while another is stored.
+        let mut processed =
+            stream::iter(articles).map(|article| self.process(source, article)).buffer_unordered(self.concurrency);
         while let Some(result) = tokio::select! {
             biased;
             () = cancel.cancelled() => None,
-            next = prepared.next() => next,
+            next = processed.next() => next,
         } {
-            let prepared = match result {
-                Ok(Some(prepared)) => prepared,
-                Ok(None) => continue,
-                Err(error) => {
-                    summary.article_errors.push(error);
-                    continue;
+            match result {
+                Ok(Some((is_new, changes))) => {
+                    if is_new {
+                        summary.new_articles += 1;
+                    } else {
+                        summary.changed_articles += 1;
+                    }
+                    summary.added.extend(changes.added);
+                    summary.updated.extend(changes.updated);
+                    summary.removed.extend(changes.removed);
                 }
-            };
-            let name = source.name.clone();
-            let now = Utc::now().timestamp();
-            let is_new = prepared.is_new;
-            let changes =
-                blocking(&self.store, move |s| s.commit_article(&name, &prepared.record, &prepared.quotes, now))
-                    .await
-                    .map_err(|e| (e.to_string(), None))?;
-            if is_new {
-                summary.new_articles += 1;
-            } else {
-                summary.changed_articles += 1;
+                Ok(None) => {}
+                Err(error) => summary.article_errors.push(error),
             }
-            summary.added.extend(changes.added);
-            summary.updated.extend(changes.updated);
-            summary.removed.extend(changes.removed);
         }
         summary.interrupted = cancel.is_cancelled();
         let complete = summary.article_errors.is_empty() && !summary.interrupted;
@@ -264,6 +270,21 @@ impl Poller {
         });
         let info = FeedInfo { title: feed.title, site_url: feed.link, language: feed.language };
         Ok((summary, validators, Some(info)))
+    }
+
+    /// Extracts and stores the quotes of an article that is new or changed; `Ok(None)`
+    /// when it is stored already, unchanged. Returns whether it was new and what
+    /// storing it changed.
+    async fn process(&self, source: &SourceConfig, article: Article) -> Result<Option<(bool, ArticleChanges)>, String> {
+        let Some(prepared) = self.prepare(source, article).await? else { return Ok(None) };
+        let name = source.name.clone();
+        let now = Utc::now().timestamp();
+        let is_new = prepared.is_new;
+        let label = prepared.record.url.clone().unwrap_or_else(|| prepared.record.guid.clone());
+        let changes = blocking(&self.store, move |s| s.commit_article(&name, &prepared.record, &prepared.quotes, now))
+            .await
+            .map_err(|e| format!("{label}: {e}"))?;
+        Ok(Some((is_new, changes)))
     }
 
     /// Extracts the quotes of an article that is new or changed (`Ok(None)` when it

@@ -38,7 +38,12 @@ fn load(arg: &ConfigArg) -> Result<Config, ExitCode> {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("the async runtime starts")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(32)
+        .thread_keep_alive(std::time::Duration::from_secs(2))
+        .build()
+        .expect("the async runtime starts")
 }
 
 /// `quotefeed run`: the scheduler and the HTTP server until SIGTERM or SIGINT.
