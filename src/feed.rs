@@ -116,6 +116,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn content_encoded_is_preferred_over_description() {
+        let rss = r#"<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>T</title>
+            <item><title>A</title><link>/a</link><guid>g1</guid><description>Short.</description>
+            <content:encoded><![CDATA[<p>The full text.</p>]]></content:encoded></item>
+            <item><title>B</title><link>b.html</link><description>Only a description.</description></item>
+            </channel></rss>"#;
+        let feed = parse_feed(rss.as_bytes(), Some("https://news.example/feed/")).unwrap();
+        assert_eq!(feed.articles[0].content.as_deref(), Some("<p>The full text.</p>"));
+        assert_eq!(feed.articles[0].id, "g1");
+        assert_eq!(feed.articles[0].url.as_deref(), Some("https://news.example/a"));
+        assert_eq!(feed.articles[1].content.as_deref(), Some("Only a description."));
+        assert_eq!(feed.articles[1].url.as_deref(), Some("https://news.example/feed/b.html"));
+        assert!(!feed.articles[1].id.is_empty(), "an item without a guid still gets an id");
+    }
+
+    #[test]
+    fn atom_xml_base_resolves_links() {
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://blog.example/posts/"><title>T</title><id>urn:t</id>
+            <updated>2024-01-01T00:00:00Z</updated><link href="/"/>
+            <entry><title>A</title><id>urn:a</id><updated>2024-01-02T00:00:00Z</updated><link href="first/"/>
+            <content type="html">&lt;p&gt;x&lt;/p&gt;</content></entry></feed>"#;
+        let feed = parse_feed(atom.as_bytes(), Some("https://other.example/atom.xml")).unwrap();
+        assert_eq!(feed.articles[0].url.as_deref(), Some("https://blog.example/posts/first/"));
+        assert_eq!(feed.articles[0].published.map(|d| d.to_rfc3339()).as_deref(), Some("2024-01-02T00:00:00+00:00"));
+    }
+
+    #[test]
     fn feeds_are_told_from_pages() {
         assert!(looks_like_feed(b"<?xml version=\"1.0\"?>\n<!-- hi --><rss version=\"2.0\">"));
         assert!(looks_like_feed(b"<feed xmlns=\"http://www.w3.org/2005/Atom\">"));

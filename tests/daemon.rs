@@ -402,3 +402,59 @@ fn check_shows_the_next_runs_and_config_errors_name_the_line() {
     let message = stderr(&output);
     assert!(message.contains("quotefeed.toml:7: [[sources]] schedule:"), "{message}");
 }
+
+#[test]
+fn full_article_pages_are_read_from_their_main_content() {
+    let remote = Remote::start();
+    let tweet = |who: &str, id: u32| {
+        format!(
+            r#"<blockquote class="twitter-tweet"><p>Said by {who}.</p>&mdash; {who} (@{who}) <a href="https://twitter.com/{who}/status/{id}">May 1, 2024</a></blockquote>"#
+        )
+    };
+    let prose = "<p>The council met again on Thursday to discuss the harbour, and members of the public filled the gallery to hear what would be decided.</p>";
+    let page = format!(
+        "<html><body><nav>{}</nav><main><div class=\"entry-content\">{prose}<p>The mayor wrote:</p>{}</div><div class=\"post-body\">{}</div></main><aside class=\"sidebar\">{prose}{}</aside></body></html>",
+        tweet("navbar", 1),
+        tweet("mayor", 2),
+        tweet("selected", 3),
+        tweet("sidebar", 4)
+    );
+    remote.set("/article", Route::page(page));
+    let item = format!(
+        "<item><title>A</title><link>{}</link><guid>a</guid><description>short</description></item>",
+        remote.url("/article")
+    );
+    remote
+        .set("/feed.xml", Route::feed(format!("<rss version=\"2.0\"><channel><title>T</title>{item}</channel></rss>")));
+    remote.set(
+        "/feed2.xml",
+        Route::feed(format!(
+            "<rss version=\"2.0\"><channel><title>T</title>{}</channel></rss>",
+            item.replace("<guid>a</guid>", "<guid>b</guid>")
+        )),
+    );
+    let config = format!(
+        "[fetch]\nallow_private_networks = true\n{}full_article = true\n{}full_article = true\ncontent_selector = \".post-body\"\n",
+        source("auto", &remote.url("/feed.xml")),
+        source("selected", &remote.url("/feed2.xml")),
+    );
+    let setup = Setup::new(&config);
+    setup.poll();
+    let db = setup.db();
+    let handles = |source: &str| -> Vec<String> {
+        let mut statement = db
+            .prepare("SELECT q.author_handle FROM quotes q JOIN citations c ON c.quote_id = q.id JOIN articles a ON a.id = c.article_id WHERE a.source = ?1")
+            .unwrap();
+        statement.query_map([source], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    assert_eq!(handles("auto"), vec!["mayor"], "the article body, not the navigation or the sidebar");
+    assert_eq!(handles("selected"), vec!["selected"], "the configured selector");
+    let context: String = db
+        .query_row(
+            "SELECT context FROM citations c JOIN quotes q ON q.id = c.quote_id WHERE q.author_handle = 'mayor'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(context, "The mayor wrote:");
+}
