@@ -9,6 +9,8 @@ pub mod daemon;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
+pub mod http;
 pub mod poll;
+pub mod publish;
 pub mod schedule;
 pub mod store;

@@ -190,6 +190,14 @@ impl Poller {
         if let Err(e) = blocking(&self.store, move |s| s.record_poll(&name, &record)).await {
             tracing::error!(source = %source.name, "cannot record the poll: {e}");
         }
+        let result = if outcome.is_ok() { "ok" } else { "error" };
+        metrics::counter!("quotefeed_polls_total", "source" => source.name.clone(), "result" => result).increment(1);
+        let elapsed = (Utc::now() - started).to_std().unwrap_or_default();
+        metrics::histogram!("quotefeed_poll_duration_seconds", "source" => source.name.clone())
+            .record(elapsed.as_secs_f64());
+        if let Ok(summary) = &outcome {
+            metrics::counter!("quotefeed_quotes_added_total").increment(summary.added.len() as u64);
+        }
         PollReport { source: source.name.clone(), outcome, next_run_at }
     }
 

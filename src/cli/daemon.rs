@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use chrono::Utc;
 use clap::Args;
@@ -9,6 +10,7 @@ use clap::Args;
 use super::{EXIT_UNREADABLE, fail};
 use crate::config::{Config, DEFAULT_CONFIG_PATH};
 use crate::daemon::{Services, shutdown_on_signals};
+use crate::http::{self, AppState};
 
 /// Where the configuration is.
 #[derive(Debug, Args)]
@@ -54,18 +56,32 @@ pub(crate) fn run(arg: ConfigArg) -> ExitCode {
         Err(code) => return code,
     };
     runtime().block_on(async move {
+        let listen = config.server.listen;
         let services = match Services::start(config).await {
-            Ok(services) => services,
+            Ok(services) => Arc::new(services),
             Err(e) => return fail(e, 1),
+        };
+        let listener = match tokio::net::TcpListener::bind(listen).await {
+            Ok(listener) => listener,
+            Err(e) => return fail(format!("cannot listen on {listen}: {e}"), 1),
         };
         let shutdown = shutdown_on_signals();
         tracing::info!(
             sources = services.config.sources.iter().filter(|s| s.enabled).count(),
             database = %services.store.path().display(),
-            "quotefeed {} running",
-            env!("CARGO_PKG_VERSION")
+            "quotefeed {} serving http://{} (public URL {})",
+            env!("CARGO_PKG_VERSION"),
+            listener.local_addr().map_or_else(|_| listen.to_string(), |a| a.to_string()),
+            services.config.server.base_url
         );
+        let state = Arc::new(AppState::new(Arc::clone(&services)));
+        let server = tokio::spawn(http::serve(state, listener, shutdown.clone()));
         services.run_scheduler(shutdown).await;
+        match server.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!("the HTTP server failed: {e}"),
+            Err(e) => tracing::error!("the HTTP server stopped: {e}"),
+        }
         tracing::info!("stopped");
         ExitCode::SUCCESS
     })

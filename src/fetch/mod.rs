@@ -193,10 +193,22 @@ impl Fetcher {
         conditional: &Conditional,
     ) -> Result<Fetched, FetchError> {
         let _permit = self.global.acquire().await.expect("the semaphore is never closed");
-        match tokio::time::timeout(self.timeout, self.follow(url, origin, accept, conditional)).await {
+        let result = match tokio::time::timeout(self.timeout, self.follow(url, origin, accept, conditional)).await {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout(self.timeout)),
-        }
+        };
+        let status = match &result {
+            Ok(Fetched::Full(_)) => "200".to_string(),
+            Ok(Fetched::NotModified { .. }) => "304".to_string(),
+            Err(FetchError::Status { status, .. }) => status.to_string(),
+            Err(FetchError::TooLarge { .. }) => "too_large".to_string(),
+            Err(FetchError::Timeout(_)) => "timeout".to_string(),
+            Err(FetchError::TooManyRedirects(_)) => "redirects".to_string(),
+            Err(FetchError::Refused(_)) => "refused".to_string(),
+            Err(FetchError::Network(_) | FetchError::File(_)) => "network".to_string(),
+        };
+        metrics::counter!("quotefeed_fetches_total", "result" => status).increment(1);
+        result
     }
 
     async fn follow(

@@ -6,6 +6,7 @@
 //!
 //! Calls block: async code runs them with `tokio::task::spawn_blocking`.
 
+mod read;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::extract::Quote;
 
+pub use read::{AuthorSummary, CitingArticle, PublishedQuote, Selection, SourceSummary};
 pub use schema::latest_version;
 
 /// A store error.
@@ -51,6 +53,9 @@ pub struct Store {
     readers: Mutex<Vec<Connection>>,
     /// Bumped by every write that changes quotes, so caches know when to refresh.
     revision: AtomicU64,
+    /// A connection kept only to notice commits by other processes, and the
+    /// `PRAGMA data_version` it last saw.
+    watcher: Mutex<Option<(Connection, i64)>>,
 }
 
 /// What the store keeps of a source between polls.
@@ -176,6 +181,7 @@ impl Store {
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
             revision: AtomicU64::new(1),
+            watcher: Mutex::new(None),
         })
     }
 
@@ -219,6 +225,25 @@ impl Store {
 
     fn bump_revision(&self) {
         self.revision.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Notices commits made by other processes (`quotefeed poll` beside a running
+    /// daemon) and moves the revision on if there were any.
+    pub fn notice_external_changes(&self) -> Result<()> {
+        let mut watcher = self.watcher.lock().unwrap_or_else(|p| p.into_inner());
+        if watcher.is_none() {
+            let connection = open_connection(&self.path).map_err(|e| self.error(e))?;
+            let version = connection.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(|e| self.error(e))?;
+            *watcher = Some((connection, version));
+            return Ok(());
+        }
+        let (connection, seen) = watcher.as_mut().expect("set above");
+        let version: i64 = connection.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(|e| self.error(e))?;
+        if version != *seen {
+            *seen = version;
+            self.bump_revision();
+        }
+        Ok(())
     }
 
     /// Records the configured sources: new ones are added; a source whose URL changed

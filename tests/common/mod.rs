@@ -366,3 +366,65 @@ pub fn stderr(output: &Output) -> String {
 pub fn fixture(path: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(path)).unwrap()
 }
+
+/// A free port on loopback (bound and released; the daemon binds it next).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// An HTTP response, read raw (no automatic decompression).
+pub struct Fetched {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Fetched {
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Sends a request with these headers and returns the raw response.
+pub fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Fetched {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
+        let mut request = client.request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.unwrap().to_vec();
+        Fetched { status, headers, body }
+    })
+}
+
+/// `GET url`.
+pub fn get(url: &str) -> Fetched {
+    request("GET", url, &[])
+}
+
+/// Starts `quotefeed run` on a free port with `sources` (TOML) and waits until the
+/// store holds `quotes` quotes and the server answers. Returns the daemon and base URL.
+pub fn serve(setup_sources: &str, quotes: i64) -> (Setup, Daemon, String) {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}/");
+    let setup = Setup::new(&format!("[server]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"{base}\"\n{setup_sources}"));
+    let daemon = setup.run();
+    wait_for(Duration::from_secs(30), "the daemon to store the quotes and serve", || {
+        setup.db_path().exists()
+            && setup.count("quotes") >= quotes
+            && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    (setup, daemon, base)
+}

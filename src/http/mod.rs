@@ -1,0 +1,373 @@
+//! The HTTP server (axum): feeds, HTML pages, health and metrics. Responses are
+//! rendered once per store revision and then served from memory with validators,
+//! compression and cache headers.
+
+mod cache;
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use serde::Deserialize;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+pub use cache::{Cache, Rendered};
+
+use crate::daemon::Services;
+use crate::extract::Platform;
+use crate::publish::{DEFAULT_LIMIT, Feed, FeedKind, Format, MAX_LIMIT, pages, parse_platform};
+use crate::store::{Store, StoreError};
+
+/// Seconds feed readers and proxies may reuse a feed.
+const FEED_MAX_AGE: u32 = 300;
+/// Seconds browsers may reuse a page.
+const PAGE_MAX_AGE: u32 = 60;
+/// Quotes on an HTML page.
+const PAGE_QUOTES: usize = 50;
+
+/// What every handler shares.
+pub struct AppState {
+    /// The daemon's services.
+    pub services: Arc<Services>,
+    /// Rendered responses.
+    pub cache: Cache,
+    metrics: PrometheusHandle,
+}
+
+/// The Prometheus recorder, installed once per process.
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let buckets = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0];
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &buckets)
+                .expect("buckets are not empty");
+            match builder.install_recorder() {
+                Ok(handle) => handle,
+                // Another recorder is installed (tests that start two servers).
+                Err(_) => PrometheusBuilder::new().build_recorder().handle(),
+            }
+        })
+        .clone()
+}
+
+impl AppState {
+    /// State for a server over these services.
+    pub fn new(services: Arc<Services>) -> AppState {
+        AppState { services, cache: Cache::default(), metrics: metrics_handle() }
+    }
+
+    fn base(&self) -> Url {
+        self.services.config.server.base_url.clone()
+    }
+}
+
+/// Serves until `shutdown` is cancelled.
+pub async fn serve(
+    state: Arc<AppState>,
+    listener: tokio::net::TcpListener,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    // Notice commits by other processes (`quotefeed poll`), so caches refresh.
+    let store = Arc::clone(&state.services.store);
+    let watch = shutdown.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                () = watch.cancelled() => return,
+                _ = tick.tick() => {}
+            }
+            let store = Arc::clone(&store);
+            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || store.notice_external_changes()).await {
+                tracing::warn!("cannot check the database for changes: {e}");
+            }
+        }
+    });
+    axum::serve(listener, router(state)).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
+}
+
+/// The routes.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/quotes/{id}", get(quote_page))
+        .route("/sources/{name}", get(source_page))
+        .route("/authors/{platform}/{handle}", get(author_page))
+        .route("/feeds/{file}", get(feed_all))
+        .route("/feeds/source/{file}", get(feed_source))
+        .route("/feeds/author/{platform}/{file}", get(feed_author))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .fallback(|| async { not_found("no such page") })
+        .with_state(state)
+}
+
+fn not_found(what: &str) -> Response {
+    (StatusCode::NOT_FOUND, [("content-type", "text/plain; charset=utf-8")], format!("404 Not Found: {what}\n"))
+        .into_response()
+}
+
+fn bad_request(what: &str) -> Response {
+    (StatusCode::BAD_REQUEST, [("content-type", "text/plain; charset=utf-8")], format!("400 Bad Request: {what}\n"))
+        .into_response()
+}
+
+fn server_error(error: &StoreError) -> Response {
+    tracing::error!("{error}");
+    (StatusCode::INTERNAL_SERVER_ERROR, [("content-type", "text/plain; charset=utf-8")], "500 Internal Server Error\n")
+        .into_response()
+}
+
+/// Serves `key` from the cache, or renders it (off the async threads) at the
+/// current revision. `render` gives `None` for something that does not exist.
+async fn cached(
+    state: &Arc<AppState>,
+    key: String,
+    headers: &HeaderMap,
+    render: impl FnOnce(&Store, u64) -> Result<Option<Rendered>, StoreError> + Send + 'static,
+    missing: &str,
+) -> Response {
+    let revision = state.services.store.revision();
+    if let Some(hit) = state.cache.get(&key, revision) {
+        return hit.respond(headers);
+    }
+    let store = Arc::clone(&state.services.store);
+    match tokio::task::spawn_blocking(move || render(&store, revision)).await.expect("rendering does not panic") {
+        Ok(Some(rendered)) => {
+            let rendered = Arc::new(rendered);
+            let response = rendered.respond(headers);
+            state.cache.put(key, rendered);
+            response
+        }
+        Ok(None) => not_found(missing),
+        Err(e) => server_error(&e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct FeedQuery {
+    limit: Option<String>,
+}
+
+/// `NAME.ext` → (`NAME`, format).
+fn split_file(file: &str) -> Option<(&str, Format)> {
+    let (name, extension) = file.rsplit_once('.')?;
+    Some((name, Format::from_extension(extension)?))
+}
+
+/// A feed request: which feed, format and size, rendered through the cache.
+async fn feed(
+    state: Arc<AppState>,
+    headers: HeaderMap,
+    kind: FeedRequest,
+    format: Format,
+    query: FeedQuery,
+) -> Response {
+    let started = Instant::now();
+    let limit = match query.limit.as_deref().map(str::parse::<usize>) {
+        None => DEFAULT_LIMIT,
+        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
+        Some(_) => return bad_request(&format!("limit must be a number from 1 to {MAX_LIMIT}")),
+    };
+    let key = format!("{}.{}?limit={limit}", kind.key(), format.extension());
+    let base = state.base();
+    let missing = kind.missing();
+    let response = cached(
+        &state,
+        key,
+        &headers,
+        move |store, revision| {
+            let kind = match kind {
+                FeedRequest::All => FeedKind::All,
+                FeedRequest::Source(name) => match store.sources()?.into_iter().find(|s| s.name == name) {
+                    Some(source) => FeedKind::Source(source),
+                    None => return Ok(None),
+                },
+                FeedRequest::Author(platform, handle) => match store.author(platform, &handle)? {
+                    Some(author) => FeedKind::Author(author),
+                    None => return Ok(None),
+                },
+            };
+            let items = store.published_quotes(kind.selection(), limit)?;
+            let feed = Feed { kind, base, items };
+            let updated = (!feed.items.is_empty()).then(|| feed.updated());
+            Ok(Some(Rendered::new(revision, format.content_type(), FEED_MAX_AGE, updated, feed.render(format))))
+        },
+        &missing,
+    )
+    .await;
+    metrics::counter!("quotefeed_feed_requests_total", "format" => format.extension(), "status" => response.status().as_u16().to_string()).increment(1);
+    metrics::histogram!("quotefeed_feed_request_duration_seconds").record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// Which feed a URL names.
+#[derive(Debug, Clone)]
+enum FeedRequest {
+    All,
+    Source(String),
+    Author(Platform, String),
+}
+
+impl FeedRequest {
+    fn key(&self) -> String {
+        match self {
+            FeedRequest::All => "feeds/all".into(),
+            FeedRequest::Source(name) => format!("feeds/source/{name}"),
+            FeedRequest::Author(platform, handle) => format!("feeds/author/{platform}/{}", handle.to_lowercase()),
+        }
+    }
+
+    fn missing(&self) -> String {
+        match self {
+            FeedRequest::All => "no such feed".into(),
+            FeedRequest::Source(name) => format!("no source named \"{name}\""),
+            FeedRequest::Author(platform, handle) => format!("no quotes of @{handle} on {}", platform.label()),
+        }
+    }
+}
+
+async fn feed_all(
+    State(state): State<Arc<AppState>>,
+    Path(file): Path<String>,
+    Query(query): Query<FeedQuery>,
+    headers: HeaderMap,
+) -> Response {
+    match split_file(&file) {
+        Some(("all", format)) => feed(state, headers, FeedRequest::All, format, query).await,
+        _ => not_found("no such feed (try /feeds/all.rss, .atom or .json)"),
+    }
+}
+
+async fn feed_source(
+    State(state): State<Arc<AppState>>,
+    Path(file): Path<String>,
+    Query(query): Query<FeedQuery>,
+    headers: HeaderMap,
+) -> Response {
+    match split_file(&file) {
+        Some((name, format)) => feed(state, headers, FeedRequest::Source(name.to_string()), format, query).await,
+        None => not_found("no such feed (the name ends in .rss, .atom or .json)"),
+    }
+}
+
+async fn feed_author(
+    State(state): State<Arc<AppState>>,
+    Path((platform, file)): Path<(String, String)>,
+    Query(query): Query<FeedQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(platform) = parse_platform(&platform) else { return not_found(&format!("no platform \"{platform}\"")) };
+    match split_file(&file) {
+        Some((handle, format)) => {
+            let handle = handle.trim_start_matches('@').to_string();
+            feed(state, headers, FeedRequest::Author(platform, handle), format, query).await
+        }
+        None => not_found("no such feed (the handle ends in .rss, .atom or .json)"),
+    }
+}
+
+fn page(revision: u64, html: String) -> Rendered {
+    Rendered::new(revision, "text/html; charset=utf-8", PAGE_MAX_AGE, None, html.into_bytes())
+}
+
+async fn index(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let base = state.base();
+    cached(
+        &state,
+        "/".into(),
+        &headers,
+        move |store, revision| {
+            let sources = store.sources()?;
+            let latest = store.published_quotes(crate::store::Selection::All, 20)?;
+            Ok(Some(page(revision, pages::index(&base, &sources, &latest))))
+        },
+        "",
+    )
+    .await
+}
+
+async fn quote_page(State(state): State<Arc<AppState>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let base = state.base();
+    let key = format!("quotes/{id}");
+    cached(
+        &state,
+        key,
+        &headers,
+        move |store, revision| Ok(store.published_quote(&id)?.map(|quote| page(revision, pages::quote(&base, &quote)))),
+        "no such quote",
+    )
+    .await
+}
+
+async fn source_page(State(state): State<Arc<AppState>>, Path(name): Path<String>, headers: HeaderMap) -> Response {
+    let base = state.base();
+    let missing = format!("no source named \"{name}\"");
+    cached(
+        &state,
+        format!("sources/{name}"),
+        &headers,
+        move |store, revision| {
+            let Some(source) = store.sources()?.into_iter().find(|s| s.name == name) else { return Ok(None) };
+            let quotes = store.published_quotes(crate::store::Selection::Source(&source.name), PAGE_QUOTES)?;
+            Ok(Some(page(revision, pages::source(&base, &source, &quotes))))
+        },
+        &missing,
+    )
+    .await
+}
+
+async fn author_page(
+    State(state): State<Arc<AppState>>,
+    Path((platform, handle)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(platform) = parse_platform(&platform) else { return not_found(&format!("no platform \"{platform}\"")) };
+    let base = state.base();
+    let missing = format!("no quotes of @{handle} on {}", platform.label());
+    cached(
+        &state,
+        format!("authors/{platform}/{}", handle.to_lowercase()),
+        &headers,
+        move |store, revision| {
+            let Some(author) = store.author(platform, &handle)? else { return Ok(None) };
+            let selection = crate::store::Selection::Author { platform, handle: &author.handle };
+            let quotes = store.published_quotes(selection, PAGE_QUOTES)?;
+            Ok(Some(page(revision, pages::author(&base, &author, &quotes))))
+        },
+        &missing,
+    )
+    .await
+}
+
+/// 200 when the store answers.
+async fn healthz(State(state): State<Arc<AppState>>) -> Response {
+    let store = Arc::clone(&state.services.store);
+    match tokio::task::spawn_blocking(move || store.counts()).await.expect("counting does not panic") {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::error!("health check: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable\n").into_response()
+        }
+    }
+}
+
+/// Prometheus text format.
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let store = Arc::clone(&state.services.store);
+    if let Ok(Ok(counts)) = tokio::task::spawn_blocking(move || store.counts()).await {
+        metrics::gauge!("quotefeed_quotes").set(counts.quotes as f64);
+        metrics::gauge!("quotefeed_articles").set(counts.articles as f64);
+        metrics::gauge!("quotefeed_sources").set(counts.sources as f64);
+        metrics::gauge!("quotefeed_citations").set(counts.citations as f64);
+    }
+    ([("content-type", "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render()).into_response()
+}

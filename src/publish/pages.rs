@@ -1,0 +1,220 @@
+//! HTML pages for people: the front page (sources and the latest quotes), one page
+//! per quote, per source and per author. Server-rendered with maud, which escapes
+//! everything it is given; quote bodies come already sanitized from the extractor.
+//! No JavaScript; light and dark colours follow the reader's setting.
+
+use chrono::DateTime;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use url::Url;
+
+use super::item::human_date;
+use super::{FeedKind, Format, display_author};
+use crate::extract::Platform;
+use crate::store::{AuthorSummary, PublishedQuote, SourceSummary};
+
+const STYLE: &str = r#"
+:root { color-scheme: light dark; --fg: #1d1d1f; --bg: #fbfbf8; --muted: #5f6368; --card: #ffffff; --line: #e2e2dc; --accent: #0b57d0; }
+@media (prefers-color-scheme: dark) { :root { --fg: #e8e8e3; --bg: #15161a; --muted: #a0a4ab; --card: #1e2026; --line: #30333b; --accent: #8ab4f8; } }
+* { box-sizing: border-box; }
+body { margin: 0; font: 17px/1.55 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
+main, header, footer { max-width: 46rem; margin: 0 auto; padding: 0 1rem; }
+header { padding-top: 1.2rem; }
+header a.home { color: var(--fg); text-decoration: none; font-weight: 700; font-size: 1.3rem; }
+h1 { font-size: 1.5rem; line-height: 1.25; margin: 1rem 0 .3rem; }
+h2 { font-size: 1.15rem; margin: 2rem 0 .6rem; }
+a { color: var(--accent); }
+.muted, .meta { color: var(--muted); font-size: .9rem; }
+.feeds a { margin-right: .6rem; }
+article.quote { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: .9rem 1.1rem; margin: 0 0 1rem; }
+article.quote blockquote { margin: 0; font-size: 1.05rem; overflow-wrap: anywhere; }
+article.quote blockquote p { margin: 0 0 .5rem; }
+article.quote .who { font-weight: 600; }
+article.quote ul { margin: .4rem 0 0; padding-left: 1.1rem; }
+article.quote li { margin: .2rem 0; }
+ul.sources { list-style: none; padding: 0; }
+ul.sources li { border-bottom: 1px solid var(--line); padding: .6rem 0; }
+.error { color: #c5221f; }
+footer { padding: 2rem 1rem 3rem; }
+"#;
+
+fn feed_links(base: &Url, kind: &FeedKind) -> Markup {
+    let path = kind.feed_path();
+    html! {
+        span.feeds {
+            @for format in Format::ALL {
+                a href={ (base) (path) "." (format.extension()) } type=(format.media_type()) {
+                    @match format { Format::Rss => "RSS", Format::Atom => "Atom", Format::Json => "JSON Feed" }
+                }
+            }
+        }
+    }
+}
+
+fn layout(base: &Url, title: &str, feeds: &[(&FeedKind, &str)], content: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="color-scheme" content="light dark";
+                title { (title) }
+                @for (kind, label) in feeds {
+                    @for format in Format::ALL {
+                        link rel="alternate" type=(format.media_type()) title={ (label) " (" (format.extension()) ")" }
+                            href={ (base) (kind.feed_path()) "." (format.extension()) };
+                    }
+                }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header { a.home href=(base) { "quotefeed" } }
+                main { (content) }
+                footer.muted { "Quotes found in the news by quotefeed " (env!("CARGO_PKG_VERSION")) "." }
+            }
+        }
+    }
+    .into_string()
+}
+
+fn time(unix: Option<i64>) -> String {
+    unix.and_then(|t| DateTime::from_timestamp(t, 0))
+        .map_or_else(|| "never".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+fn author_path(platform: Platform, handle: &str) -> String {
+    format!("authors/{platform}/{handle}")
+}
+
+/// A quote as a card: the quote, who said it and when, and where it was quoted.
+fn quote_card(base: &Url, quote: &PublishedQuote, link_to_page: bool) -> Markup {
+    let q = &quote.quote;
+    let who = display_author(&q.author, q.platform);
+    html! {
+        article.quote id={ "q-" (q.id) } {
+            blockquote {
+                @match &q.html {
+                    // Sanitized by the extractor's renderer.
+                    Some(body) if !body.is_empty() => (PreEscaped(body)),
+                    _ => { @for line in q.text.lines() { p { (line) } } }
+                }
+            }
+            p.meta {
+                "— "
+                @match (&q.author.handle, q.platform) {
+                    (Some(handle), platform) if platform != Platform::Blockquote => {
+                        a.who href={ (base) (author_path(platform, handle)) } { (who) }
+                    }
+                    _ => span.who { (who) },
+                }
+                @if q.platform != Platform::Blockquote { " on " (q.platform.label()) }
+                @if let Some(date) = &q.published { ", " time datetime=(date) { (human_date(date)) } }
+                @if let Some(url) = &q.url { " · " a href=(url) rel="nofollow noopener" { "original post" } }
+                @if link_to_page { " · " a href={ (base) "quotes/" (q.id) } { "permalink" } }
+            }
+            @if !quote.citations.is_empty() {
+                div.meta {
+                    "Quoted in:"
+                    ul {
+                        @for article in &quote.citations {
+                            li {
+                                @let title = article.title.as_deref().unwrap_or("an article");
+                                @match &article.url { Some(url) => a href=(url) rel="nofollow noopener" { (title) }, None => (title) }
+                                " (" a href={ (base) "sources/" (article.source) } { (article.source_title.as_deref().unwrap_or(&article.source)) } ")"
+                                @if let Some(context) = &article.context { br; "“" (context) "”" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The front page: the sources with their feeds, and the latest quotes.
+pub fn index(base: &Url, sources: &[SourceSummary], latest: &[PublishedQuote]) -> String {
+    let all = FeedKind::All;
+    let content = html! {
+        h1 { "Quotes from the news" }
+        p.muted { "Every post and quote embedded in the articles of these sources, republished one per item." }
+        p { "Everything: " (feed_links(base, &all)) }
+        h2 { "Sources" }
+        @if sources.is_empty() { p.muted { "No sources are configured yet." } }
+        ul.sources {
+            @for source in sources {
+                @let kind = FeedKind::Source(source.clone());
+                li {
+                    a href={ (base) "sources/" (source.name) } { strong { (source.title.as_deref().unwrap_or(&source.name)) } }
+                    " " span.muted { (source.quotes) " quotes" }
+                    br;
+                    (feed_links(base, &kind))
+                    br;
+                    span.meta {
+                        "Last checked " (time(source.last_attempt_at))
+                        @if let Some(error) = &source.last_error { " · " span.error { "failing: " (error) } }
+                    }
+                }
+            }
+        }
+        h2 { "Latest quotes" }
+        @if latest.is_empty() { p.muted { "No quotes yet." } }
+        @for quote in latest { (quote_card(base, quote, true)) }
+    };
+    layout(base, "quotefeed", &[(&all, "All quotes")], content)
+}
+
+/// One quote with every article that cites it.
+pub fn quote(base: &Url, quote: &PublishedQuote) -> String {
+    let q = &quote.quote;
+    let who = display_author(&q.author, q.platform);
+    let title = format!("{who}: {}", q.text.lines().next().unwrap_or(""));
+    let author_kind = q.author.handle.as_ref().filter(|_| q.platform != Platform::Blockquote).map(|handle| {
+        FeedKind::Author(AuthorSummary {
+            platform: q.platform,
+            handle: handle.clone(),
+            name: q.author.name.clone(),
+            quotes: 0,
+        })
+    });
+    let label = format!("Quotes of {who}");
+    let feeds: Vec<(&FeedKind, &str)> = author_kind.iter().map(|k| (k, label.as_str())).collect();
+    let content = html! {
+        h1 { (who) }
+        (quote_card(base, quote, false))
+        @if let Some(kind) = &author_kind { p { "Everything " (who) " said: " (feed_links(base, kind)) } }
+    };
+    layout(base, &title, &feeds, content)
+}
+
+/// A source with its feeds and quotes.
+pub fn source(base: &Url, source: &SourceSummary, quotes: &[PublishedQuote]) -> String {
+    let kind = FeedKind::Source(source.clone());
+    let name = source.title.as_deref().unwrap_or(&source.name);
+    let content = html! {
+        h1 { (name) }
+        p.muted {
+            @if let Some(site) = &source.site_url { a href=(site) rel="nofollow noopener" { (site) } " · " }
+            (source.quotes) " quotes · last checked " (time(source.last_attempt_at))
+            @if let Some(error) = &source.last_error { " · " span.error { "failing: " (error) } }
+        }
+        p { (feed_links(base, &kind)) }
+        @for quote in quotes { (quote_card(base, quote, true)) }
+    };
+    layout(base, &format!("Quotes from {name}"), &[(&kind, &format!("Quotes from {name}"))], content)
+}
+
+/// An author with their feeds and quotes.
+pub fn author(base: &Url, author: &AuthorSummary, quotes: &[PublishedQuote]) -> String {
+    let kind = FeedKind::Author(author.clone());
+    let who = match &author.name {
+        Some(name) => format!("{name} (@{})", author.handle),
+        None => format!("@{}", author.handle),
+    };
+    let content = html! {
+        h1 { (who) }
+        p.muted { (author.quotes) " quotes on " (author.platform.label()) }
+        p { (feed_links(base, &kind)) }
+        @for quote in quotes { (quote_card(base, quote, true)) }
+    };
+    layout(base, &who, &[(&kind, &format!("Quotes of {who}"))], content)
+}

@@ -1,0 +1,274 @@
+//! What the publishers read: quotes with the articles that cite them, sources with
+//! their state, authors.
+
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+
+use super::{Result, Store};
+use crate::extract::{Author, Platform, Quote};
+
+/// Which quotes a feed or page holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection<'a> {
+    /// Every quote.
+    All,
+    /// The quotes cited by one source's articles.
+    Source(&'a str),
+    /// Everything one person said on one platform.
+    Author {
+        /// The platform.
+        platform: Platform,
+        /// Their handle (any case).
+        handle: &'a str,
+    },
+}
+
+/// A quote as published, with the articles that cite it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedQuote {
+    /// The quote (its `context` is the first citation's).
+    pub quote: Quote,
+    /// When the first citing article was published (or first seen), Unix seconds.
+    pub cited_at: i64,
+    /// When quotefeed first stored it.
+    pub first_seen_at: i64,
+    /// When it last changed.
+    pub updated_at: i64,
+    /// The articles that quote it, earliest first.
+    pub citations: Vec<CitingArticle>,
+}
+
+/// An article that quotes a quote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitingArticle {
+    /// The source the article came from.
+    pub source: String,
+    /// The source's title, when its feed has one.
+    pub source_title: Option<String>,
+    /// The source's site.
+    pub site_url: Option<String>,
+    /// The article's title.
+    pub title: Option<String>,
+    /// The article's URL.
+    pub url: Option<String>,
+    /// When it was published, Unix seconds.
+    pub published_at: Option<i64>,
+    /// The sentence that introduces the quote.
+    pub context: Option<String>,
+}
+
+/// A source as shown on the status page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceSummary {
+    /// Its name.
+    pub name: String,
+    /// Where it is fetched from.
+    pub url: String,
+    /// Its feed's title.
+    pub title: Option<String>,
+    /// Its site.
+    pub site_url: Option<String>,
+    /// Its language.
+    pub language: Option<String>,
+    /// Last poll, Unix seconds.
+    pub last_attempt_at: Option<i64>,
+    /// Last successful poll.
+    pub last_success_at: Option<i64>,
+    /// The last error, if the last poll failed.
+    pub last_error: Option<String>,
+    /// Failures in a row.
+    pub error_count: i64,
+    /// Next poll.
+    pub next_run_at: Option<i64>,
+    /// Quotes its articles cite.
+    pub quotes: i64,
+    /// When its newest quote was cited.
+    pub newest_quote_at: Option<i64>,
+}
+
+/// A person quoted, with how often.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorSummary {
+    /// Platform.
+    pub platform: Platform,
+    /// Handle as stored.
+    pub handle: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Number of quotes.
+    pub quotes: i64,
+}
+
+const QUOTE_COLUMNS: &str = "q.id, q.text, q.html, q.author_name, q.author_handle, q.author_url, q.platform, q.url, \
+     q.published, q.links, q.cited_at, q.first_seen_at, q.updated_at";
+
+fn published_quote(row: &Row<'_>) -> rusqlite::Result<PublishedQuote> {
+    let platform: String = row.get(6)?;
+    let links: String = row.get(9)?;
+    Ok(PublishedQuote {
+        quote: Quote {
+            id: row.get(0)?,
+            text: row.get(1)?,
+            html: row.get(2)?,
+            author: Author { name: row.get(3)?, handle: row.get(4)?, url: row.get(5)? },
+            platform: Platform::parse(&platform).unwrap_or(Platform::Blockquote),
+            url: row.get(7)?,
+            published: row.get(8)?,
+            context: None,
+            links: serde_json::from_str(&links).unwrap_or_default(),
+        },
+        cited_at: row.get(10)?,
+        first_seen_at: row.get(11)?,
+        updated_at: row.get(12)?,
+        citations: Vec::new(),
+    })
+}
+
+/// Fills in the citations of the quotes, in one query.
+fn add_citations(connection: &Connection, quotes: &mut [PublishedQuote]) -> rusqlite::Result<()> {
+    if quotes.is_empty() {
+        return Ok(());
+    }
+    let placeholders = vec!["?"; quotes.len()].join(",");
+    let sql = format!(
+        "SELECT c.quote_id, a.source, s.title, s.site_url, a.title, a.url, a.published_at, c.context
+         FROM citations c JOIN articles a ON a.id = c.article_id JOIN sources s ON s.name = a.source
+         WHERE c.quote_id IN ({placeholders})
+         ORDER BY COALESCE(a.published_at, a.first_seen_at), a.id"
+    );
+    let mut statement = connection.prepare(&sql)?;
+    let rows = statement.query_map(params_from_iter(quotes.iter().map(|q| q.quote.id.as_str())), |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            CitingArticle {
+                source: r.get(1)?,
+                source_title: r.get(2)?,
+                site_url: r.get(3)?,
+                title: r.get(4)?,
+                url: r.get(5)?,
+                published_at: r.get(6)?,
+                context: r.get(7)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (quote_id, citation) = row?;
+        if let Some(quote) = quotes.iter_mut().find(|q| q.quote.id == quote_id) {
+            if quote.quote.context.is_none() {
+                quote.quote.context = citation.context.clone();
+            }
+            quote.citations.push(citation);
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The newest quotes of a selection, newest first (by when they were first cited).
+    pub fn published_quotes(&self, selection: Selection<'_>, limit: usize) -> Result<Vec<PublishedQuote>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(|c| {
+            let mut quotes: Vec<PublishedQuote> = match selection {
+                Selection::All => {
+                    let sql = format!("SELECT {QUOTE_COLUMNS} FROM quotes q ORDER BY q.cited_at DESC, q.seq DESC LIMIT ?1");
+                    c.prepare_cached(&sql)?.query_map([limit], published_quote)?.collect::<rusqlite::Result<_>>()?
+                }
+                Selection::Source(name) => {
+                    let sql = format!(
+                        "SELECT {QUOTE_COLUMNS} FROM quotes q WHERE q.id IN
+                         (SELECT c.quote_id FROM citations c JOIN articles a ON a.id = c.article_id WHERE a.source = ?1)
+                         ORDER BY q.cited_at DESC, q.seq DESC LIMIT ?2"
+                    );
+                    c.prepare_cached(&sql)?.query_map(params![name, limit], published_quote)?.collect::<rusqlite::Result<_>>()?
+                }
+                Selection::Author { platform, handle } => {
+                    let sql = format!(
+                        "SELECT {QUOTE_COLUMNS} FROM quotes q WHERE q.platform = ?1 AND q.author_handle = ?2 COLLATE NOCASE
+                         ORDER BY q.cited_at DESC, q.seq DESC LIMIT ?3"
+                    );
+                    c.prepare_cached(&sql)?
+                        .query_map(params![platform.as_str(), handle, limit], published_quote)?
+                        .collect::<rusqlite::Result<_>>()?
+                }
+            };
+            add_citations(c, &mut quotes)?;
+            Ok(quotes)
+        })
+    }
+
+    /// One quote by id.
+    pub fn published_quote(&self, id: &str) -> Result<Option<PublishedQuote>> {
+        self.read(|c| {
+            let sql = format!("SELECT {QUOTE_COLUMNS} FROM quotes q WHERE q.id = ?1");
+            let Some(quote) = c.query_row(&sql, [id], published_quote).optional()? else { return Ok(None) };
+            let mut quotes = [quote];
+            add_citations(c, &mut quotes)?;
+            let [quote] = quotes;
+            Ok(Some(quote))
+        })
+    }
+
+    /// Every source the store knows, by name, with its state and quote count.
+    pub fn sources(&self) -> Result<Vec<SourceSummary>> {
+        self.read(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT s.name, s.url, s.title, s.site_url, s.language, s.last_attempt_at, s.last_success_at, s.last_error,
+                        s.error_count, s.next_run_at,
+                        (SELECT COUNT(DISTINCT c.quote_id) FROM citations c JOIN articles a ON a.id = c.article_id WHERE a.source = s.name),
+                        (SELECT MAX(q.cited_at) FROM quotes q JOIN citations c ON c.quote_id = q.id JOIN articles a ON a.id = c.article_id WHERE a.source = s.name)
+                 FROM sources s ORDER BY s.name",
+            )?;
+            statement
+                .query_map([], |r| {
+                    Ok(SourceSummary {
+                        name: r.get(0)?,
+                        url: r.get(1)?,
+                        title: r.get(2)?,
+                        site_url: r.get(3)?,
+                        language: r.get(4)?,
+                        last_attempt_at: r.get(5)?,
+                        last_success_at: r.get(6)?,
+                        last_error: r.get(7)?,
+                        error_count: r.get(8)?,
+                        next_run_at: r.get(9)?,
+                        quotes: r.get(10)?,
+                        newest_quote_at: r.get(11)?,
+                    })
+                })?
+                .collect()
+        })
+    }
+
+    /// An author as stored (the handle's case as first seen) if any quote is theirs.
+    pub fn author(&self, platform: Platform, handle: &str) -> Result<Option<AuthorSummary>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT author_handle, MAX(author_name), COUNT(*) FROM quotes
+                 WHERE platform = ?1 AND author_handle = ?2 COLLATE NOCASE GROUP BY author_handle COLLATE NOCASE",
+                params![platform.as_str(), handle],
+                |r| Ok(AuthorSummary { platform, handle: r.get(0)?, name: r.get(1)?, quotes: r.get(2)? }),
+            )
+            .optional()
+        })
+    }
+
+    /// Everyone quoted (with a handle), most quoted first.
+    pub fn authors(&self) -> Result<Vec<AuthorSummary>> {
+        self.read(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT platform, author_handle, MAX(author_name), COUNT(*) FROM quotes WHERE author_handle IS NOT NULL
+                 GROUP BY platform, author_handle COLLATE NOCASE ORDER BY COUNT(*) DESC, author_handle",
+            )?;
+            statement
+                .query_map([], |r| {
+                    let platform: String = r.get(0)?;
+                    Ok(AuthorSummary {
+                        platform: Platform::parse(&platform).unwrap_or(Platform::Blockquote),
+                        handle: r.get(1)?,
+                        name: r.get(2)?,
+                        quotes: r.get(3)?,
+                    })
+                })?
+                .collect()
+        })
+    }
+}
