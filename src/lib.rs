@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod export;
 pub mod extract;
 pub mod feed;
 pub mod fetch;

@@ -329,3 +329,37 @@ fn chromium_shows_the_quotes_and_runs_nothing_from_them() {
     assert!(!page.contains("<script>alert"), "{page}");
     assert!(page.contains("&lt;script&gt;alert(4)&lt;/script&gt;"), "the article title shows as text");
 }
+
+#[test]
+fn export_writes_the_same_feeds_and_pages_as_static_files() {
+    let (_remote, sources) = bolivia();
+    let (setup, _daemon, base) = serve(&sources, 16);
+    let out = setup.dir.path().join("site");
+    let output = setup.quotefeed(&["export", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    assert!(common::stdout(&output).contains("feeds and"), "{}", common::stdout(&output));
+    for path in [
+        "feeds/all.rss",
+        "feeds/all.atom",
+        "feeds/all.json",
+        "feeds/source/news.atom",
+        "feeds/author/twitter/DrJillStein.atom",
+    ] {
+        let file = std::fs::read(out.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(file, get(&format!("{base}{path}")).body, "{path} is what the server serves");
+    }
+    assert!(std::fs::read_to_string(out.join("index.html")).unwrap().contains("Quotes from the news"));
+    let quotes = std::fs::read_dir(out.join("quotes")).unwrap().count();
+    assert_eq!(quotes, 16);
+    let leftovers = walk(&out).into_iter().filter(|p| p.to_string_lossy().ends_with(".tmp")).count();
+    assert_eq!(leftovers, 0, "no temporary files are left behind");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
+    }
+    files
+}

@@ -29,6 +29,15 @@ pub(crate) struct PollArgs {
     source: Option<String>,
 }
 
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// The directory to write the files to (created if needed).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+}
+
 fn init_logging(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("QUOTEFEED_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
@@ -141,4 +150,24 @@ pub(crate) fn check(arg: ConfigArg) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// `quotefeed export`: every feed and page as static files.
+pub(crate) fn export(args: ExportArgs) -> ExitCode {
+    init_logging("warn");
+    let config = match load(&args.config) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let store = match crate::store::Store::open(&config.storage.path) {
+        Ok(store) => store,
+        Err(e) => return fail(e, 1),
+    };
+    match crate::export::export(&store, &config.server.base_url, &args.out) {
+        Ok(exported) => {
+            println!("{} feeds and {} pages written to {}", exported.feeds, exported.pages, args.out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e, 1),
+    }
 }

@@ -25,6 +25,8 @@ enum Command {
     Poll(daemon::PollArgs),
     /// Check the configuration and print each source's next runs.
     Check(daemon::ConfigArg),
+    /// Write every feed and page as static files (for nginx or a CDN).
+    Export(daemon::ExportArgs),
 }
 
 /// Exit code for input that cannot be read.
@@ -38,6 +40,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => daemon::run(args),
         Command::Poll(args) => daemon::poll(args),
         Command::Check(args) => daemon::check(args),
+        Command::Export(args) => daemon::export(args),
     }
 }
 

@@ -20,16 +20,14 @@ use url::Url;
 pub use cache::{Cache, Rendered};
 
 use crate::daemon::Services;
-use crate::extract::Platform;
-use crate::publish::{DEFAULT_LIMIT, Feed, FeedKind, Format, MAX_LIMIT, pages, parse_platform};
+use crate::publish::site::{self, FeedRequest};
+use crate::publish::{DEFAULT_LIMIT, Format, MAX_LIMIT, parse_platform};
 use crate::store::{Store, StoreError};
 
 /// Seconds feed readers and proxies may reuse a feed.
 const FEED_MAX_AGE: u32 = 300;
 /// Seconds browsers may reuse a page.
 const PAGE_MAX_AGE: u32 = 60;
-/// Quotes on an HTML page.
-const PAGE_QUOTES: usize = 50;
 
 /// What every handler shares.
 pub struct AppState {
@@ -185,21 +183,8 @@ async fn feed(
         key,
         &headers,
         move |store, revision| {
-            let kind = match kind {
-                FeedRequest::All => FeedKind::All,
-                FeedRequest::Source(name) => match store.sources()?.into_iter().find(|s| s.name == name) {
-                    Some(source) => FeedKind::Source(source),
-                    None => return Ok(None),
-                },
-                FeedRequest::Author(platform, handle) => match store.author(platform, &handle)? {
-                    Some(author) => FeedKind::Author(author),
-                    None => return Ok(None),
-                },
-            };
-            let items = store.published_quotes(kind.selection(), limit)?;
-            let feed = Feed { kind, base, items };
-            let updated = (!feed.items.is_empty()).then(|| feed.updated());
-            Ok(Some(Rendered::new(revision, format.content_type(), FEED_MAX_AGE, updated, feed.render(format))))
+            let document = site::feed(store, &base, &kind, format, limit)?;
+            Ok(document.map(|d| Rendered::new(revision, format.content_type(), FEED_MAX_AGE, d.last_modified, d.body)))
         },
         &missing,
     )
@@ -207,32 +192,6 @@ async fn feed(
     metrics::counter!("quotefeed_feed_requests_total", "format" => format.extension(), "status" => response.status().as_u16().to_string()).increment(1);
     metrics::histogram!("quotefeed_feed_request_duration_seconds").record(started.elapsed().as_secs_f64());
     response
-}
-
-/// Which feed a URL names.
-#[derive(Debug, Clone)]
-enum FeedRequest {
-    All,
-    Source(String),
-    Author(Platform, String),
-}
-
-impl FeedRequest {
-    fn key(&self) -> String {
-        match self {
-            FeedRequest::All => "feeds/all".into(),
-            FeedRequest::Source(name) => format!("feeds/source/{name}"),
-            FeedRequest::Author(platform, handle) => format!("feeds/author/{platform}/{}", handle.to_lowercase()),
-        }
-    }
-
-    fn missing(&self) -> String {
-        match self {
-            FeedRequest::All => "no such feed".into(),
-            FeedRequest::Source(name) => format!("no source named \"{name}\""),
-            FeedRequest::Author(platform, handle) => format!("no quotes of @{handle} on {}", platform.label()),
-        }
-    }
 }
 
 async fn feed_all(
@@ -275,54 +234,29 @@ async fn feed_author(
     }
 }
 
-fn page(revision: u64, html: String) -> Rendered {
-    Rendered::new(revision, "text/html; charset=utf-8", PAGE_MAX_AGE, None, html.into_bytes())
+fn page(revision: u64, document: site::Document) -> Rendered {
+    Rendered::new(revision, "text/html; charset=utf-8", PAGE_MAX_AGE, document.last_modified, document.body)
 }
 
 async fn index(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let base = state.base();
-    cached(
-        &state,
-        "/".into(),
-        &headers,
-        move |store, revision| {
-            let sources = store.sources()?;
-            let latest = store.published_quotes(crate::store::Selection::All, 20)?;
-            Ok(Some(page(revision, pages::index(&base, &sources, &latest))))
-        },
-        "",
-    )
-    .await
+    let render = move |store: &Store, revision| Ok(Some(page(revision, site::index(store, &base)?)));
+    cached(&state, "/".into(), &headers, render, "").await
 }
 
 async fn quote_page(State(state): State<Arc<AppState>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let base = state.base();
     let key = format!("quotes/{id}");
-    cached(
-        &state,
-        key,
-        &headers,
-        move |store, revision| Ok(store.published_quote(&id)?.map(|quote| page(revision, pages::quote(&base, &quote)))),
-        "no such quote",
-    )
-    .await
+    let render = move |store: &Store, revision| Ok(site::quote(store, &base, &id)?.map(|d| page(revision, d)));
+    cached(&state, key, &headers, render, "no such quote").await
 }
 
 async fn source_page(State(state): State<Arc<AppState>>, Path(name): Path<String>, headers: HeaderMap) -> Response {
     let base = state.base();
     let missing = format!("no source named \"{name}\"");
-    cached(
-        &state,
-        format!("sources/{name}"),
-        &headers,
-        move |store, revision| {
-            let Some(source) = store.sources()?.into_iter().find(|s| s.name == name) else { return Ok(None) };
-            let quotes = store.published_quotes(crate::store::Selection::Source(&source.name), PAGE_QUOTES)?;
-            Ok(Some(page(revision, pages::source(&base, &source, &quotes))))
-        },
-        &missing,
-    )
-    .await
+    let key = format!("sources/{name}");
+    let render = move |store: &Store, revision| Ok(site::source(store, &base, &name)?.map(|d| page(revision, d)));
+    cached(&state, key, &headers, render, &missing).await
 }
 
 async fn author_page(
@@ -333,19 +267,10 @@ async fn author_page(
     let Some(platform) = parse_platform(&platform) else { return not_found(&format!("no platform \"{platform}\"")) };
     let base = state.base();
     let missing = format!("no quotes of @{handle} on {}", platform.label());
-    cached(
-        &state,
-        format!("authors/{platform}/{}", handle.to_lowercase()),
-        &headers,
-        move |store, revision| {
-            let Some(author) = store.author(platform, &handle)? else { return Ok(None) };
-            let selection = crate::store::Selection::Author { platform, handle: &author.handle };
-            let quotes = store.published_quotes(selection, PAGE_QUOTES)?;
-            Ok(Some(page(revision, pages::author(&base, &author, &quotes))))
-        },
-        &missing,
-    )
-    .await
+    let key = format!("authors/{platform}/{}", handle.to_lowercase());
+    let render =
+        move |store: &Store, revision| Ok(site::author(store, &base, platform, &handle)?.map(|d| page(revision, d)));
+    cached(&state, key, &headers, render, &missing).await
 }
 
 /// 200 when the store answers.

@@ -7,6 +7,7 @@ mod item;
 mod json;
 pub mod pages;
 mod rss;
+pub mod site;
 
 use chrono::{DateTime, Utc};
 use url::Url;

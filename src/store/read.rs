@@ -271,4 +271,13 @@ impl Store {
                 .collect()
         })
     }
+
+    /// Every quote id, newest first.
+    pub fn quote_ids(&self) -> Result<Vec<String>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT id FROM quotes ORDER BY cited_at DESC, seq DESC")?
+                .query_map([], |r| r.get(0))?
+                .collect()
+        })
+    }
 }
