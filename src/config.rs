@@ -312,6 +312,7 @@ impl Config {
         };
 
         let mut sources: Vec<SourceConfig> = Vec::with_capacity(raw.sources.len());
+        let mut schedules: BTreeMap<String, Schedule> = BTreeMap::new();
         for source in &raw.sources {
             let name = source.name.get_ref();
             if !is_valid_name(name) {
@@ -342,8 +343,15 @@ impl Config {
                 Location::File(resolve(url.strip_prefix("file:").unwrap_or(url)))
             };
             let schedule_text = source.schedule.as_ref().map_or(DEFAULT_SCHEDULE, |s| s.get_ref().as_str());
-            let schedule = match schedule_text.parse::<Schedule>() {
-                Ok(s) => s,
+            let parsed = match schedules.get(schedule_text) {
+                Some(schedule) => Ok(schedule.clone()),
+                None => schedule_text.parse::<Schedule>(),
+            };
+            let schedule = match parsed {
+                Ok(s) => {
+                    schedules.insert(schedule_text.to_string(), s.clone());
+                    s
+                }
                 Err(e) => {
                     let span = source.schedule.as_ref().map_or(source.name.span(), Spanned::span);
                     return here.error(span, "[[sources]] schedule", e);

@@ -116,7 +116,9 @@ async fn source_loop(source: SourceConfig, poller: Arc<Poller>, store: Arc<Store
             () = shutdown.cancelled() => return,
             () = tokio::time::sleep(wait) => {}
         }
-        let report = poller.poll(&source, &shutdown).await;
+        // Boxed: a poll's state is large, and a thousand sleeping sources should
+        // not each carry room for one.
+        let report = Box::pin(poller.poll(&source, &shutdown)).await;
         match &report.outcome {
             Ok(_) => tracing::info!("{report}"),
             Err(_) => tracing::warn!("{report}"),

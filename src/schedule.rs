@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use croner::Cron;
@@ -13,11 +14,12 @@ use croner::parser::{CronParser, Seconds, Year};
 /// The schedule used when a source names none: every 15 minutes.
 pub const DEFAULT_SCHEDULE: &str = "*/15 * * * *";
 
-/// A parsed crontab schedule.
+/// A parsed crontab schedule. Cheap to clone: a parsed line takes a few kilobytes,
+/// and a thousand sources usually share a handful of schedules.
 #[derive(Clone)]
 pub struct Schedule {
-    cron: Cron,
-    text: String,
+    cron: Arc<Cron>,
+    text: Arc<str>,
 }
 
 impl fmt::Debug for Schedule {
@@ -46,7 +48,7 @@ impl FromStr for Schedule {
         }
         let parser = CronParser::builder().seconds(Seconds::Optional).year(Year::Disallowed).dom_and_dow(false).build();
         let cron = parser.parse(text).map_err(|e| format!("\"{text}\" is not a valid crontab line: {e}"))?;
-        let schedule = Schedule { cron, text: text.to_string() };
+        let schedule = Schedule { cron: Arc::new(cron), text: Arc::from(text) };
         if schedule.next_after(Utc::now()).is_none() {
             return Err(format!("\"{text}\" never fires"));
         }
