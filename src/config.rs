@@ -28,8 +28,20 @@ pub struct Config {
     pub storage: StorageConfig,
     /// How sources and pages are fetched.
     pub fetch: FetchConfig,
+    /// ActivityPub.
+    pub activitypub: ActivityPubConfig,
     /// The configured sources.
     pub sources: Vec<SourceConfig>,
+}
+
+/// `[activitypub]`
+#[derive(Debug, Clone)]
+pub struct ActivityPubConfig {
+    /// Whether the feeds are ActivityPub accounts (default: when `base_url` is https).
+    pub enabled: bool,
+    /// How long the first retry of a failed delivery waits; later ones wait longer
+    /// (with the default one minute, retries go on for about two days).
+    pub retry_base: Duration,
 }
 
 /// `[server]`
@@ -119,7 +131,15 @@ struct RawConfig {
     server: RawServer,
     storage: RawStorage,
     fetch: RawFetch,
+    activitypub: RawActivityPub,
     sources: Vec<RawSource>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawActivityPub {
+    enabled: Option<bool>,
+    retry_base: Option<Spanned<DurationOrSeconds>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -271,15 +291,20 @@ impl Config {
         };
 
         let f = raw.fetch;
-        let timeout = match &f.timeout {
+        let duration = |value: &Option<Spanned<DurationOrSeconds>>, key: &str, default: u64| match value {
             Some(t) => match t.get_ref() {
-                DurationOrSeconds::Seconds(s) => Duration::from_secs(*s),
+                DurationOrSeconds::Seconds(s) => Ok(Duration::from_secs(*s)),
                 DurationOrSeconds::Text(text) => match parse_duration(text) {
-                    Ok(d) => d,
-                    Err(e) => return here.error(t.span(), "[fetch] timeout", e),
+                    Ok(d) => Ok(d),
+                    Err(e) => here.error(t.span(), key, e),
                 },
             },
-            None => Duration::from_secs(30),
+            None => Ok(Duration::from_secs(default)),
+        };
+        let timeout = duration(&f.timeout, "[fetch] timeout", 30)?;
+        let activitypub = ActivityPubConfig {
+            enabled: raw.activitypub.enabled.unwrap_or(base_url.scheme() == "https"),
+            retry_base: duration(&raw.activitypub.retry_base, "[activitypub] retry_base", 60)?,
         };
         let max_bytes = match &f.max_bytes {
             Some(m) => match m.get_ref() {
@@ -385,6 +410,7 @@ impl Config {
             server: ServerConfig { listen, base_url },
             storage: StorageConfig { path: resolve(raw.storage.path.as_deref().unwrap_or("quotefeed.db")) },
             fetch,
+            activitypub,
             sources,
         })
     }
@@ -395,6 +421,11 @@ impl Config {
             let Some(key) = name.strip_prefix("QUOTEFEED_") else { continue };
             let bad = |message: String| ConfigError(format!("environment variable {name}: {message}"));
             let number = |v: &str| v.trim().parse::<usize>().map_err(|_| bad(format!("\"{v}\" is not a number")));
+            let flag = |v: &str| match v.trim() {
+                "1" | "true" | "yes" => Ok(true),
+                "0" | "false" | "no" => Ok(false),
+                other => Err(bad(format!("\"{other}\" is not true or false"))),
+            };
             match key {
                 "SERVER_LISTEN" => self.server.listen = value.parse().map_err(|e| bad(format!("\"{value}\": {e}")))?,
                 "SERVER_BASE_URL" => {
@@ -407,13 +438,8 @@ impl Config {
                 "FETCH_MAX_REDIRECTS" => self.fetch.max_redirects = number(&value)?,
                 "FETCH_CONCURRENCY" => self.fetch.concurrency = number(&value)?.max(1),
                 "FETCH_PER_HOST_CONCURRENCY" => self.fetch.per_host_concurrency = number(&value)?.max(1),
-                "FETCH_ALLOW_PRIVATE_NETWORKS" => {
-                    self.fetch.allow_private_networks = match value.trim() {
-                        "1" | "true" | "yes" => true,
-                        "0" | "false" | "no" => false,
-                        other => return Err(bad(format!("\"{other}\" is not true or false"))),
-                    }
-                }
+                "FETCH_ALLOW_PRIVATE_NETWORKS" => self.fetch.allow_private_networks = flag(&value)?,
+                "ACTIVITYPUB_ENABLED" => self.activitypub.enabled = flag(&value)?,
                 // QUOTEFEED_CONFIG and QUOTEFEED_LOG are read elsewhere.
                 _ => {}
             }
@@ -473,6 +499,9 @@ mod tests {
         assert!(config.fetch.user_agent.starts_with("quotefeed/"));
         assert!(!config.fetch.allow_private_networks);
         assert!(config.sources.is_empty());
+        assert!(!config.activitypub.enabled, "off for an http base URL");
+        assert!(parse("[server]\nbase_url = \"https://q.example/\"\n").unwrap().activitypub.enabled, "on for https");
+        assert_eq!(config.activitypub.retry_base, Duration::from_secs(60));
     }
 
     #[test]

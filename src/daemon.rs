@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::activitypub::ActivityPub;
 use crate::config::{Config, SourceConfig};
 use crate::fetch::Fetcher;
 use crate::poll::{PollReport, Poller, blocking};
@@ -29,6 +30,8 @@ pub struct Services {
     pub fetcher: Arc<Fetcher>,
     /// The poller.
     pub poller: Arc<Poller>,
+    /// ActivityPub, when enabled.
+    pub activitypub: Option<Arc<ActivityPub>>,
 }
 
 impl Services {
@@ -52,7 +55,8 @@ impl Services {
             config.fetch.max_bytes,
             config.fetch.per_host_concurrency,
         ));
-        Ok(Services { config: Arc::new(config), store, fetcher, poller })
+        let activitypub = ActivityPub::new(&config, Arc::clone(&store), Arc::clone(&fetcher)).map(Arc::new);
+        Ok(Services { config: Arc::new(config), store, fetcher, poller, activitypub })
     }
 
     /// Polls every enabled source (or the one named) once, all at once within the

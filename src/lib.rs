@@ -3,6 +3,7 @@
 //! The data flow, one module per step (see DESIGN.md): [`feed`] reads a source's
 //! items → [`extract`] finds the quotes of each article. [`cli`] is the command line.
 
+pub mod activitypub;
 pub mod cli;
 pub mod config;
 pub mod daemon;

@@ -85,7 +85,14 @@ pub(crate) fn run(arg: ConfigArg) -> ExitCode {
         );
         let state = Arc::new(AppState::new(Arc::clone(&services)));
         let server = tokio::spawn(http::serve(state, listener, shutdown.clone()));
+        let federation = services
+            .activitypub
+            .clone()
+            .map(|ap| tokio::spawn(crate::activitypub::delivery::run(ap, shutdown.clone())));
         services.run_scheduler(shutdown).await;
+        if let Some(federation) = federation {
+            let _ = federation.await;
+        }
         match server.await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::error!("the HTTP server failed: {e}"),

@@ -267,6 +267,28 @@ impl Fetcher {
         Err(FetchError::TooManyRedirects(self.max_redirects))
     }
 
+    /// Sends a request built by the caller (a signed ActivityPub request), within the
+    /// same limits as [`Fetcher::get`]: the private-network guard for remote URLs,
+    /// the concurrency limits, the timeout and the body cap. Redirects are not
+    /// followed. Returns the status and the body.
+    pub async fn send(&self, request: reqwest::Request, origin: Origin) -> Result<(u16, Bytes), FetchError> {
+        if origin == Origin::Remote {
+            self.check_remote(request.url())?;
+        }
+        let _permit = self.global.acquire().await.expect("the semaphore is never closed");
+        let host_limit = self.host_limit(request.url());
+        let _host_permit = host_limit.acquire().await.expect("the semaphore is never closed");
+        let exchange = async {
+            let response = self.client(origin).execute(request).await.map_err(|e| network_error(&e, self.timeout))?;
+            let status = response.status().as_u16();
+            Ok((status, self.read_body(response).await?))
+        };
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(FetchError::Timeout(self.timeout)),
+        }
+    }
+
     /// Reads a body, stopping as soon as it passes the limit (so a 2 GB response
     /// costs at most the limit).
     async fn read_body(&self, mut response: reqwest::Response) -> Result<Bytes, FetchError> {

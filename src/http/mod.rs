@@ -19,6 +19,7 @@ use url::Url;
 
 pub use cache::{Cache, Rendered};
 
+use crate::activitypub;
 use crate::daemon::Services;
 use crate::publish::site::{self, FeedRequest};
 use crate::publish::{DEFAULT_LIMIT, Format, MAX_LIMIT, parse_platform};
@@ -94,7 +95,10 @@ pub async fn serve(
 
 /// The routes.
 pub fn router(state: Arc<AppState>) -> Router {
+    let federation = if state.services.activitypub.is_some() { activitypub::routes::router() } else { Router::new() };
     Router::new()
+        .merge(federation)
+        .route("/icon.png", get(icon))
         .route("/", get(index))
         .route("/quotes/{id}", get(quote_page))
         .route("/sources/{name}", get(source_page))
@@ -272,6 +276,13 @@ async fn author_page(
         move |store: &Store, revision| Ok(site::author(store, &base, platform, &handle)?.map(|d| page(revision, d)));
     cached(&state, key, &headers, render, &missing).await
 }
+
+/// The accounts' picture.
+async fn icon() -> Response {
+    ([("content-type", "image/png"), ("cache-control", "public, max-age=86400")], ICON).into_response()
+}
+
+const ICON: &[u8] = include_bytes!("../../assets/icon.png");
 
 /// 200 when the store answers.
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {

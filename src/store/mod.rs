@@ -6,6 +6,7 @@
 //!
 //! Calls block: async code runs them with `tokio::task::spawn_blocking`.
 
+mod federation;
 mod read;
 mod schema;
 
@@ -17,6 +18,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::extract::Quote;
 
+pub use federation::{Delivery, Event, Follower, RemoteActor};
 pub use read::{AuthorSummary, CitingArticle, PublishedQuote, Selection, SourceSummary};
 pub use schema::latest_version;
 
@@ -45,6 +47,9 @@ pub enum StoreError {
 
 /// Store results.
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The name of the ActivityPub actor that posts every quote (beside one per source).
+pub const ALL_ACTOR: &str = "all";
 
 /// The store. Cheap to share behind an `Arc`; all methods take `&self`.
 pub struct Store {
@@ -375,6 +380,21 @@ impl Store {
                 let mut statement = tx.prepare("SELECT quote_id FROM citations WHERE article_id = ?1")?;
                 statement.query_map([article_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
             };
+            let event = |actor: &str, kind: &str, quote: &str| {
+                tx.execute(
+                    "INSERT INTO events (actor, kind, quote_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![actor, kind, quote, now],
+                )
+                .map(drop)
+            };
+            let cited_by_source_elsewhere = |quote: &str| -> rusqlite::Result<bool> {
+                tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM citations c JOIN articles a ON a.id = c.article_id
+                     WHERE c.quote_id = ?1 AND a.source = ?2 AND c.article_id != ?3)",
+                    params![quote, source, article_id],
+                    |r| r.get(0),
+                )
+            };
             for (position, quote) in quotes.iter().enumerate() {
                 let links = serde_json::to_string(&quote.links).expect("strings serialize");
                 let fresh = QuoteFields::of(quote, links.clone());
@@ -397,8 +417,14 @@ impl Store {
                             ],
                         )?;
                         changes.added.push(quote.id.clone());
+                        event(ALL_ACTOR, "create", &quote.id)?;
+                        event(source, "create", &quote.id)?;
                     }
                     Some(old) => {
+                        let new_to_source = !before.contains(&quote.id) && !cited_by_source_elsewhere(&quote.id)?;
+                        if new_to_source {
+                            event(source, "create", &quote.id)?;
+                        }
                         if old != fresh {
                             tx.execute(
                                 "UPDATE quotes SET text = ?2, html = ?3, author_name = ?4, author_handle = ?5, author_url = ?6,
@@ -409,6 +435,17 @@ impl Store {
                                 ],
                             )?;
                             changes.updated.push(quote.id.clone());
+                            event(ALL_ACTOR, "update", &quote.id)?;
+                            let citing: Vec<String> = tx
+                                .prepare(
+                                    "SELECT DISTINCT a.source FROM citations c JOIN articles a ON a.id = c.article_id
+                                     WHERE c.quote_id = ?1",
+                                )?
+                                .query_map([&quote.id], |r| r.get(0))?
+                                .collect::<rusqlite::Result<_>>()?;
+                            for other in citing.iter().filter(|s| !(new_to_source && s.as_str() == source)) {
+                                event(other, "update", &quote.id)?;
+                            }
                         }
                         tx.execute("UPDATE quotes SET cited_at = MIN(cited_at, ?2) WHERE id = ?1", params![quote.id, cited_at])?;
                     }
@@ -421,11 +458,15 @@ impl Store {
             }
             for gone in before.iter().filter(|id| !quotes.iter().any(|q| &&q.id == id)) {
                 tx.execute("DELETE FROM citations WHERE quote_id = ?1 AND article_id = ?2", params![gone, article_id])?;
+                if !cited_by_source_elsewhere(gone)? {
+                    event(source, "delete", gone)?;
+                }
                 let still_cited: bool =
                     tx.query_row("SELECT EXISTS (SELECT 1 FROM citations WHERE quote_id = ?1)", [gone], |r| r.get(0))?;
                 if !still_cited {
                     tx.execute("DELETE FROM quotes WHERE id = ?1", [gone])?;
                     changes.removed.push(gone.clone());
+                    event(ALL_ACTOR, "delete", gone)?;
                 }
             }
             Ok(changes)

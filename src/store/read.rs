@@ -165,33 +165,64 @@ fn add_citations(connection: &Connection, quotes: &mut [PublishedQuote]) -> rusq
 impl Store {
     /// The newest quotes of a selection, newest first (by when they were first cited).
     pub fn published_quotes(&self, selection: Selection<'_>, limit: usize) -> Result<Vec<PublishedQuote>> {
+        self.published_quotes_page(selection, 0, limit)
+    }
+
+    /// Like [`Store::published_quotes`], skipping the `offset` newest.
+    pub fn published_quotes_page(
+        &self,
+        selection: Selection<'_>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<PublishedQuote>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
         self.read(|c| {
             let mut quotes: Vec<PublishedQuote> = match selection {
                 Selection::All => {
-                    let sql = format!("SELECT {QUOTE_COLUMNS} FROM quotes q ORDER BY q.cited_at DESC, q.seq DESC LIMIT ?1");
-                    c.prepare_cached(&sql)?.query_map([limit], published_quote)?.collect::<rusqlite::Result<_>>()?
+                    let sql =
+                        format!("SELECT {QUOTE_COLUMNS} FROM quotes q ORDER BY q.cited_at DESC, q.seq DESC LIMIT ?1 OFFSET ?2");
+                    c.prepare_cached(&sql)?.query_map([limit, offset], published_quote)?.collect::<rusqlite::Result<_>>()?
                 }
                 Selection::Source(name) => {
                     let sql = format!(
                         "SELECT {QUOTE_COLUMNS} FROM quotes q WHERE q.id IN
                          (SELECT c.quote_id FROM citations c JOIN articles a ON a.id = c.article_id WHERE a.source = ?1)
-                         ORDER BY q.cited_at DESC, q.seq DESC LIMIT ?2"
+                         ORDER BY q.cited_at DESC, q.seq DESC LIMIT ?2 OFFSET ?3"
                     );
-                    c.prepare_cached(&sql)?.query_map(params![name, limit], published_quote)?.collect::<rusqlite::Result<_>>()?
+                    c.prepare_cached(&sql)?
+                        .query_map(params![name, limit, offset], published_quote)?
+                        .collect::<rusqlite::Result<_>>()?
                 }
                 Selection::Author { platform, handle } => {
                     let sql = format!(
                         "SELECT {QUOTE_COLUMNS} FROM quotes q WHERE q.platform = ?1 AND q.author_handle = ?2 COLLATE NOCASE
-                         ORDER BY q.cited_at DESC, q.seq DESC LIMIT ?3"
+                         ORDER BY q.cited_at DESC, q.seq DESC LIMIT ?3 OFFSET ?4"
                     );
                     c.prepare_cached(&sql)?
-                        .query_map(params![platform.as_str(), handle, limit], published_quote)?
+                        .query_map(params![platform.as_str(), handle, limit, offset], published_quote)?
                         .collect::<rusqlite::Result<_>>()?
                 }
             };
             add_citations(c, &mut quotes)?;
             Ok(quotes)
+        })
+    }
+
+    /// How many quotes a selection holds.
+    pub fn count_quotes(&self, selection: Selection<'_>) -> Result<i64> {
+        self.read(|c| match selection {
+            Selection::All => c.query_row("SELECT COUNT(*) FROM quotes", [], |r| r.get(0)),
+            Selection::Source(name) => c.query_row(
+                "SELECT COUNT(DISTINCT c.quote_id) FROM citations c JOIN articles a ON a.id = c.article_id WHERE a.source = ?1",
+                [name],
+                |r| r.get(0),
+            ),
+            Selection::Author { platform, handle } => c.query_row(
+                "SELECT COUNT(*) FROM quotes WHERE platform = ?1 AND author_handle = ?2 COLLATE NOCASE",
+                params![platform.as_str(), handle],
+                |r| r.get(0),
+            ),
         })
     }
 

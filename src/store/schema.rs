@@ -70,6 +70,57 @@ const MIGRATIONS: &[&str] = &[
         body       TEXT
     ) STRICT;
     ",
+    // 2: ActivityPub: actor keys, followers, remote actors, and the events and
+    // deliveries that carry quotes to followers.
+    "
+    CREATE TABLE actor_keys (
+        actor       TEXT PRIMARY KEY,
+        private_pem TEXT NOT NULL,
+        public_pem  TEXT NOT NULL,
+        created_at  INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE followers (
+        actor        TEXT NOT NULL,
+        follower     TEXT NOT NULL,
+        inbox        TEXT NOT NULL,
+        shared_inbox TEXT,
+        follow_id    TEXT,
+        created_at   INTEGER NOT NULL,
+        after_event  INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (actor, follower)
+    ) STRICT;
+    CREATE INDEX followers_by_follower ON followers (follower);
+
+    CREATE TABLE remote_actors (
+        id           TEXT PRIMARY KEY,
+        inbox        TEXT,
+        shared_inbox TEXT,
+        key_id       TEXT,
+        public_pem   TEXT,
+        fetched_at   INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE events (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        actor      TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        quote_id   TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE deliveries (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        actor           TEXT NOT NULL,
+        inbox           TEXT NOT NULL,
+        activity        TEXT NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        created_at      INTEGER NOT NULL,
+        last_error      TEXT
+    ) STRICT;
+    CREATE INDEX deliveries_due ON deliveries (next_attempt_at);
+    ",
 ];
 
 /// Brings the database up to the latest schema, each migration in a transaction.

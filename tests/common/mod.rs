@@ -60,6 +60,7 @@ struct RemoteState {
     routes: HashMap<String, Route>,
     hits: HashMap<String, usize>,
     requests: Vec<(String, HeaderMap)>,
+    bodies: Vec<(String, Vec<u8>)>,
     in_flight: HashMap<String, usize>,
     max_in_flight: HashMap<String, usize>,
 }
@@ -87,15 +88,21 @@ impl Drop for InFlight {
 impl Remote {
     /// Starts the server on a free port.
     pub fn start() -> Remote {
+        Remote::start_on(0)
+    }
+
+    /// Starts the server on this port (0: any free one).
+    pub fn start_on(port: u16) -> Remote {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let state = Arc::new(Mutex::new(RemoteState::default()));
         let shared = Arc::clone(&state);
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", port))).unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = axum::Router::new().fallback(move |uri: axum::http::Uri, headers: HeaderMap| {
-            let state = Arc::clone(&shared);
-            async move { answer(state, uri.path().to_string(), headers).await }
-        });
+        let app =
+            axum::Router::new().fallback(move |uri: axum::http::Uri, headers: HeaderMap, body: axum::body::Bytes| {
+                let state = Arc::clone(&shared);
+                async move { answer(state, uri.path().to_string(), headers, body).await }
+            });
         runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
         Remote { addr, state, _runtime: runtime }
     }
@@ -137,17 +144,25 @@ impl Remote {
             .map(|v| v.to_str().unwrap().to_string())
     }
 
+    /// The bodies of the requests to a path, in order.
+    pub fn bodies(&self, path: &str) -> Vec<Vec<u8>> {
+        self.state.lock().unwrap().bodies.iter().filter(|(p, _)| p == path).map(|(_, b)| b.clone()).collect()
+    }
+
     /// Every path requested, in order.
     pub fn paths(&self) -> Vec<String> {
         self.state.lock().unwrap().requests.iter().map(|(p, _)| p.clone()).collect()
     }
 }
 
-async fn answer(state: Arc<Mutex<RemoteState>>, path: String, headers: HeaderMap) -> Response {
+async fn answer(state: Arc<Mutex<RemoteState>>, path: String, headers: HeaderMap, body: axum::body::Bytes) -> Response {
     let route = {
         let mut s = state.lock().unwrap();
         *s.hits.entry(path.clone()).or_default() += 1;
         s.requests.push((path.clone(), headers.clone()));
+        if !body.is_empty() {
+            s.bodies.push((path.clone(), body.to_vec()));
+        }
         let now = {
             let n = s.in_flight.entry(path.clone()).or_default();
             *n += 1;
@@ -264,6 +279,13 @@ impl Setup {
     /// `SELECT COUNT(*) FROM table`.
     pub fn count(&self, table: &str) -> i64 {
         self.db().query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+    }
+
+    /// The same, or `None` while the daemon is still creating the database.
+    pub fn try_count(&self, table: &str) -> Option<i64> {
+        let db =
+            rusqlite::Connection::open_with_flags(self.db_path(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).ok()?;
+        db.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).ok()
     }
 
     /// The ids of all stored quotes, sorted.
@@ -393,6 +415,11 @@ impl Fetched {
 
 /// Sends a request with these headers and returns the raw response.
 pub fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Fetched {
+    request_with_body(method, url, headers, Vec::new())
+}
+
+/// Sends a request with these headers and body and returns the raw response.
+pub fn request_with_body(method: &str, url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Fetched {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
@@ -400,6 +427,9 @@ pub fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Fetched {
         let mut request = client.request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), url);
         for (name, value) in headers {
             request = request.header(*name, *value);
+        }
+        if !body.is_empty() {
+            request = request.body(body);
         }
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
@@ -420,11 +450,17 @@ pub fn serve(setup_sources: &str, quotes: i64) -> (Setup, Daemon, String) {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}/");
     let setup = Setup::new(&format!("[server]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"{base}\"\n{setup_sources}"));
+    let daemon = start_serving(&setup, port, quotes);
+    (setup, daemon, base)
+}
+
+/// Starts `quotefeed run` for a setup that listens on `port`, and waits until the
+/// store holds `quotes` quotes and the server answers.
+pub fn start_serving(setup: &Setup, port: u16, quotes: i64) -> Daemon {
     let daemon = setup.run();
     wait_for(Duration::from_secs(30), "the daemon to store the quotes and serve", || {
-        setup.db_path().exists()
-            && setup.count("quotes") >= quotes
+        setup.try_count("quotes").is_some_and(|n| n >= quotes)
             && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
     });
-    (setup, daemon, base)
+    daemon
 }

@@ -1,0 +1,164 @@
+//! Carrying posts to followers. Store events (a quote added to, corrected in or
+//! removed from an actor's feed) are fanned out into one delivery per follower
+//! server (the shared inbox when there is one), kept in the store; a worker sends
+//! them signed, re-signing on every try, with retries spread over about two days.
+//! A server that answers 410 Gone loses its followers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::stream::{self, StreamExt};
+use tokio_util::sync::CancellationToken;
+
+use super::ActivityPub;
+use super::objects::{create, delete, note, update};
+use crate::fetch::FetchError;
+use crate::poll::blocking;
+use crate::store::{Delivery, Event};
+
+/// Deliveries in flight at once (each also waits for the per-host limit).
+const CONCURRENT_DELIVERIES: usize = 8;
+/// The longest the worker sleeps before looking for work made by another process.
+const IDLE_CHECK: Duration = Duration::from_secs(5);
+
+/// Runs the fan-out and delivery loop until `shutdown`.
+pub async fn run(ap: Arc<ActivityPub>, shutdown: CancellationToken) {
+    loop {
+        if let Err(e) = fan_out(&ap).await {
+            tracing::warn!("cannot turn events into deliveries: {e}");
+        }
+        send_due(&ap).await;
+        let next = blocking(&ap.store, |s| s.next_delivery_at()).await.ok().flatten();
+        let wait = match next {
+            Some(at) => Duration::from_millis(u64::try_from((at - chrono::Utc::now().timestamp()) * 1000).unwrap_or(0)),
+            None => IDLE_CHECK,
+        }
+        .clamp(Duration::from_millis(50), IDLE_CHECK);
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = ap.wake.notified() => {}
+            () = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+/// The activity an event makes, or `None` when there is nothing to say any more
+/// (the quote was deleted before a `Create` went out).
+async fn activity_for(ap: &ActivityPub, event: &Event) -> Result<Option<String>, String> {
+    if event.kind == "delete" {
+        return Ok(Some(delete(&ap.urls, &event.actor, &event.quote_id).to_string()));
+    }
+    let id = event.quote_id.clone();
+    let Some(quote) = blocking(&ap.store, move |s| s.published_quote(&id)).await.map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let document = note(&ap.urls, &event.actor, &quote);
+    Ok(Some(
+        match event.kind.as_str() {
+            "update" => update(&ap.urls, &event.actor, document, quote.updated_at),
+            _ => create(&ap.urls, &event.actor, document),
+        }
+        .to_string(),
+    ))
+}
+
+/// Turns pending events into deliveries, one per follower server.
+async fn fan_out(ap: &ActivityPub) -> Result<(), String> {
+    loop {
+        let events = blocking(&ap.store, |s| s.pending_events(100)).await.map_err(|e| e.to_string())?;
+        if events.is_empty() {
+            return Ok(());
+        }
+        for event in events {
+            let for_event = event.clone();
+            let inboxes =
+                blocking(&ap.store, move |s| s.follower_inboxes(&for_event)).await.map_err(|e| e.to_string())?;
+            let deliveries: Vec<(String, String)> = if inboxes.is_empty() {
+                Vec::new()
+            } else {
+                match activity_for(ap, &event).await? {
+                    Some(activity) => inboxes.into_iter().map(|inbox| (inbox, activity.clone())).collect(),
+                    None => Vec::new(),
+                }
+            };
+            let count = deliveries.len();
+            let now = chrono::Utc::now().timestamp();
+            blocking(&ap.store, move |s| s.fan_out(&event, &deliveries, now)).await.map_err(|e| e.to_string())?;
+            metrics::counter!("quotefeed_deliveries_queued_total").increment(count as u64);
+        }
+    }
+}
+
+/// Sends every delivery that is due.
+async fn send_due(ap: &Arc<ActivityPub>) {
+    loop {
+        let now = chrono::Utc::now().timestamp();
+        let due = match blocking(&ap.store, move |s| s.due_deliveries(now, 200)).await {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::warn!("cannot read the delivery queue: {e}");
+                return;
+            }
+        };
+        if due.is_empty() {
+            return;
+        }
+        stream::iter(due).for_each_concurrent(CONCURRENT_DELIVERIES, |delivery| deliver(ap, delivery)).await;
+    }
+}
+
+/// What to do after a try.
+enum Outcome {
+    Delivered,
+    Gone,
+    Rejected(u16),
+    Retry(String),
+}
+
+async fn deliver(ap: &Arc<ActivityPub>, delivery: Delivery) {
+    let outcome = match ap.post(&delivery.actor, &delivery.inbox, &delivery.activity).await {
+        Ok(status) if (200..300).contains(&status) => Outcome::Delivered,
+        Ok(410) => Outcome::Gone,
+        Ok(status @ (408 | 429)) | Ok(status @ 500..=599) => Outcome::Retry(format!("HTTP {status}")),
+        Ok(status) => Outcome::Rejected(status),
+        Err(e @ FetchError::Refused(_)) => {
+            tracing::warn!("delivery to {} refused: {e}", delivery.inbox);
+            Outcome::Rejected(0)
+        }
+        Err(e) => Outcome::Retry(e.to_string()),
+    };
+    let id = delivery.id;
+    let inbox = delivery.inbox.clone();
+    let result = match outcome {
+        Outcome::Delivered => {
+            metrics::counter!("quotefeed_deliveries_total", "result" => "delivered").increment(1);
+            blocking(&ap.store, move |s| s.finish_delivery(id)).await
+        }
+        Outcome::Gone => {
+            tracing::info!("{inbox} is gone: its followers are removed");
+            metrics::counter!("quotefeed_deliveries_total", "result" => "gone").increment(1);
+            blocking(&ap.store, move |s| s.remove_followers_at(&inbox).and_then(|_| s.finish_delivery(id))).await
+        }
+        Outcome::Rejected(status) => {
+            tracing::warn!("{} rejected a delivery (HTTP {status}); not retrying", delivery.inbox);
+            metrics::counter!("quotefeed_deliveries_total", "result" => "rejected").increment(1);
+            blocking(&ap.store, move |s| s.finish_delivery(id)).await
+        }
+        Outcome::Retry(error) => match ap.retry_delay(delivery.attempts) {
+            Some(delay) => {
+                tracing::info!("delivery to {inbox} failed ({error}); retrying in {}s", delay.as_secs());
+                metrics::counter!("quotefeed_deliveries_total", "result" => "retry").increment(1);
+                let at = chrono::Utc::now().timestamp() + i64::try_from(delay.as_secs()).unwrap_or(i64::MAX);
+                blocking(&ap.store, move |s| s.retry_delivery(id, at, &error)).await
+            }
+            None => {
+                tracing::warn!("giving up on a delivery to {inbox} after {} tries: {error}", delivery.attempts + 1);
+                metrics::counter!("quotefeed_deliveries_total", "result" => "given_up").increment(1);
+                blocking(&ap.store, move |s| s.finish_delivery(id)).await
+            }
+        },
+    };
+    if let Err(e) = result {
+        tracing::warn!("cannot record a delivery: {e}");
+    }
+}

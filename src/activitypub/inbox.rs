@@ -1,0 +1,158 @@
+//! Incoming activities: every POST to an inbox must carry a valid draft-cavage HTTP
+//! signature by the key of the activity's actor, over `(request-target)`, `host`,
+//! `date` and `digest`, with a `Digest` that matches the body and a `Date` within an
+//! hour. Then `Follow` adds a follower (and queues an `Accept`), `Undo` of a follow
+//! and `Delete` of an actor remove one; anything else is accepted and ignored.
+
+use axum::http::HeaderMap;
+use serde_json::Value;
+
+use super::objects::accept;
+use super::signature::{self, SignatureHeader};
+use super::{ActivityPub, str_field};
+use crate::poll::blocking;
+use crate::store::Follower;
+
+/// The most an inbox reads of a body.
+pub const MAX_BODY: usize = 256 * 1024;
+/// How far a request's `Date` may be from ours.
+const MAX_CLOCK_SKEW_SECONDS: i64 = 3600;
+
+/// Why an activity was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// No valid signature (401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A malformed activity (400).
+    #[error("{0}")]
+    BadRequest(String),
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    let values: Vec<&str> = headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect();
+    (!values.is_empty()).then(|| values.join(", "))
+}
+
+impl ActivityPub {
+    /// Verifies and handles a POST to an inbox. `path_and_query` is the request
+    /// target as sent.
+    pub async fn receive(&self, path_and_query: &str, headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
+        let unauthorized = |m: &str| Refusal::Unauthorized(m.to_string());
+        if headers.contains_key("signature-input") {
+            return Err(unauthorized(
+                "RFC 9421 signatures are not supported here: sign with draft-cavage HTTP signatures",
+            ));
+        }
+        let signature = header(headers, "signature").ok_or_else(|| unauthorized("the request is not signed"))?;
+        let signature =
+            SignatureHeader::parse(&signature).map_err(|e| Refusal::Unauthorized(format!("bad Signature: {e}")))?;
+        for required in ["(request-target)", "host", "date", "digest"] {
+            if !signature.headers.iter().any(|h| h == required) {
+                return Err(Refusal::Unauthorized(format!("the signature must cover {required}")));
+            }
+        }
+        let date = header(headers, "date").ok_or_else(|| unauthorized("no Date header"))?;
+        let sent = chrono::DateTime::parse_from_rfc2822(&date.replace("GMT", "+0000"))
+            .map_err(|_| Refusal::Unauthorized(format!("unreadable Date: {date}")))?;
+        let skew = (chrono::Utc::now().timestamp() - sent.timestamp()).abs();
+        if skew > MAX_CLOCK_SKEW_SECONDS {
+            return Err(Refusal::Unauthorized(format!("the Date is {skew} seconds away from now (at most an hour)")));
+        }
+        let digest = header(headers, "digest").ok_or_else(|| unauthorized("no Digest header"))?;
+        if !signature::digest_matches(&digest, body) {
+            return Err(unauthorized("the Digest does not match the body"));
+        }
+        let text = signature::signing_string("POST", path_and_query, &signature.headers, |name| header(headers, name))
+            .map_err(Refusal::Unauthorized)?;
+
+        let activity: Value = serde_json::from_slice(body)
+            .ok()
+            .filter(Value::is_object)
+            .ok_or_else(|| Refusal::BadRequest("the body is not a JSON object".into()))?;
+        let actor_id =
+            str_field(&activity, "actor").ok_or_else(|| Refusal::BadRequest("the activity has no actor".into()))?;
+
+        // The key, fetched (and cached) from its owner; fetched again once if the
+        // cached key does not verify (the actor may have a new key).
+        let mut verified = None;
+        for refresh in [false, true] {
+            let remote = self
+                .remote_actor(&signature.key_id, refresh)
+                .await
+                .map_err(|e| Refusal::Unauthorized(format!("cannot get the key {}: {e}", signature.key_id)))?;
+            let pem = remote.public_pem.clone().ok_or_else(|| unauthorized("the key's owner publishes no key"))?;
+            let key = signature::public_key(&pem).map_err(Refusal::Unauthorized)?;
+            if signature::verify(&key, &text, &signature.signature) {
+                verified = Some(remote);
+                break;
+            }
+        }
+        let owner = verified.ok_or_else(|| unauthorized("the signature does not verify"))?;
+        if owner.id != actor_id {
+            return Err(Refusal::Unauthorized(format!(
+                "signed by {}, but the activity's actor is {actor_id}",
+                owner.id
+            )));
+        }
+        self.handle(&activity, actor_id, &owner).await
+    }
+
+    async fn handle(&self, activity: &Value, actor_id: &str, owner: &crate::store::RemoteActor) -> Result<(), Refusal> {
+        let kind = activity.get("type").and_then(Value::as_str).unwrap_or("");
+        let store_error = |e: crate::store::StoreError| Refusal::BadRequest(format!("cannot store: {e}"));
+        match kind {
+            "Follow" => {
+                let object =
+                    str_field(activity, "object").ok_or_else(|| Refusal::BadRequest("Follow without object".into()))?;
+                let name = self
+                    .urls
+                    .actor_name(object)
+                    .ok_or_else(|| Refusal::BadRequest(format!("{object} is not an actor here")))?;
+                if self.feed_of(&name).await.map_err(Refusal::BadRequest)?.is_none() {
+                    return Err(Refusal::BadRequest(format!("no actor {name} here")));
+                }
+                let inbox =
+                    owner.inbox.clone().ok_or_else(|| Refusal::BadRequest("the follower has no inbox".into()))?;
+                let follower = Follower {
+                    id: actor_id.to_string(),
+                    inbox,
+                    shared_inbox: owner.shared_inbox.clone(),
+                    follow_id: activity.get("id").and_then(Value::as_str).map(str::to_string),
+                };
+                let accept = accept(&self.urls, &name, activity).to_string();
+                let now = chrono::Utc::now().timestamp();
+                blocking(&self.store, move |s| s.add_follower(&name, &follower, &accept, now))
+                    .await
+                    .map_err(store_error)?;
+                tracing::info!("{actor_id} follows {object}");
+                self.wake.notify_one();
+            }
+            "Undo" => {
+                let object = activity.get("object").cloned().unwrap_or(Value::Null);
+                let undone = object.get("type").and_then(Value::as_str);
+                if matches!(undone, Some("Follow") | None) {
+                    let target = str_field(&object, "object").and_then(|o| self.urls.actor_name(o));
+                    let follow_id =
+                        object.as_str().or_else(|| object.get("id").and_then(Value::as_str)).map(str::to_string);
+                    let actor = actor_id.to_string();
+                    let removed = blocking(&self.store, move |s| match target {
+                        Some(name) => s.remove_follower(&name, &actor).map(usize::from),
+                        None => s.remove_follows_by_id(&actor, follow_id.as_deref().unwrap_or_default()),
+                    })
+                    .await
+                    .map_err(store_error)?;
+                    tracing::info!("{actor_id} unfollowed ({removed} follow removed)");
+                }
+            }
+            "Delete" if str_field(activity, "object") == Some(actor_id) => {
+                let actor = actor_id.to_string();
+                let removed =
+                    blocking(&self.store, move |s| s.remove_follower_everywhere(&actor)).await.map_err(store_error)?;
+                tracing::info!("{actor_id} was deleted ({removed} follows removed)");
+            }
+            _ => tracing::debug!("ignoring a {kind} from {actor_id}"),
+        }
+        Ok(())
+    }
+}

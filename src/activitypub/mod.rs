@@ -1,0 +1,221 @@
+//! ActivityPub: every feed is an account people on Mastodon can follow — `@all`
+//! for every quote, `@NAME` for each source. Actors, WebFinger and NodeInfo are
+//! served by [`routes`]; the inbox ([`inbox`]) takes follows with verified HTTP
+//! signatures ([`signature`]); [`delivery`] sends each new, corrected or removed quote
+//! to the followers' servers from a queue kept in the store.
+
+pub mod delivery;
+pub mod inbox;
+pub mod keys;
+pub mod objects;
+pub mod routes;
+pub mod signature;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use serde_json::Value;
+use tokio::sync::Notify;
+use url::Url;
+
+use crate::config::Config;
+use crate::fetch::{FetchError, Fetcher, Origin};
+use crate::poll::{ACTIVITY_ACCEPT, blocking};
+use crate::publish::FeedKind;
+use crate::store::{ALL_ACTOR, RemoteActor, Store};
+use keys::{ActorKey, Keyring};
+use objects::Urls;
+
+/// How long a fetched remote actor (its inbox and key) is trusted before it is
+/// fetched again.
+const REMOTE_ACTOR_TTL: i64 = 24 * 3600;
+
+/// The ActivityPub side of the daemon.
+pub struct ActivityPub {
+    /// Our URLs.
+    pub urls: Urls,
+    /// The store.
+    pub store: Arc<Store>,
+    fetcher: Arc<Fetcher>,
+    /// The actors' keys.
+    pub keys: Keyring,
+    /// Wakes the delivery worker when there is something to send.
+    pub wake: Notify,
+    /// The first retry's delay; later ones grow from it.
+    retry_base: Duration,
+}
+
+/// The `Date` header value for now.
+pub fn http_date() -> String {
+    chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+/// The `Host` header value for a URL (the port only when it is not the default).
+pub fn host_header(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    }
+}
+
+/// The path and query of a URL, as `(request-target)` signs it.
+pub fn path_and_query(url: &Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    }
+}
+
+fn str_field<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
+    match value.get(key)? {
+        Value::String(s) => Some(s),
+        Value::Object(o) => o.get("id").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+impl ActivityPub {
+    /// The ActivityPub side, if the configuration enables it.
+    pub fn new(config: &Config, store: Arc<Store>, fetcher: Arc<Fetcher>) -> Option<ActivityPub> {
+        config.activitypub.enabled.then(|| ActivityPub {
+            urls: Urls::new(config.server.base_url.clone()),
+            keys: Keyring::new(Arc::clone(&store)),
+            store,
+            fetcher,
+            wake: Notify::new(),
+            retry_base: config.activitypub.retry_base,
+        })
+    }
+
+    /// The feed an actor posts, if there is such an actor.
+    pub async fn feed_of(&self, name: &str) -> Result<Option<FeedKind>, String> {
+        if name == ALL_ACTOR {
+            return Ok(Some(FeedKind::All));
+        }
+        let name = name.to_string();
+        let sources = blocking(&self.store, |s| s.sources()).await.map_err(|e| e.to_string())?;
+        Ok(sources.into_iter().find(|s| s.name == name).map(FeedKind::Source))
+    }
+
+    /// A request signed by one of our actors: `(request-target) host date`, plus
+    /// `digest` when there is a body.
+    fn signed(
+        &self,
+        key: &ActorKey,
+        actor: &str,
+        method: reqwest::Method,
+        url: &Url,
+        body: Option<Vec<u8>>,
+    ) -> reqwest::Request {
+        let date = http_date();
+        let host = host_header(url);
+        let client = self.fetcher.client(Origin::Remote);
+        let mut builder = client.request(method.clone(), url.clone()).header("date", &date);
+        let signature = match body {
+            Some(body) => {
+                let digest = signature::digest(&body);
+                let value = signature::sign(
+                    &key.private,
+                    &self.urls.key_id(actor),
+                    method.as_str(),
+                    &path_and_query(url),
+                    &[("host", &host), ("date", &date), ("digest", &digest)],
+                );
+                builder = builder
+                    .header("digest", digest)
+                    .header(CONTENT_TYPE, "application/activity+json")
+                    .header(ACCEPT, ACTIVITY_ACCEPT)
+                    .body(body);
+                value
+            }
+            None => {
+                builder = builder.header(ACCEPT, ACTIVITY_ACCEPT);
+                let headers = [("host", host.as_str()), ("date", date.as_str())];
+                signature::sign(&key.private, &self.urls.key_id(actor), method.as_str(), &path_and_query(url), &headers)
+            }
+        };
+        builder.header("signature", signature).build().expect("a request with valid headers builds")
+    }
+
+    /// Fetches a remote ActivityPub document with a GET signed by `@all` (servers in
+    /// "authorized fetch" mode require one).
+    pub async fn fetch_object(&self, url: &str) -> Result<Value, String> {
+        let url = Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
+        let key = self.keys.key(ALL_ACTOR).await?;
+        let request = self.signed(&key, ALL_ACTOR, reqwest::Method::GET, &url, None);
+        let (status, body) = self.fetcher.send(request, Origin::Remote).await.map_err(|e| format!("{url}: {e}"))?;
+        if !(200..300).contains(&status) {
+            return Err(format!("{url}: HTTP {status}"));
+        }
+        serde_json::from_slice::<Value>(&body)
+            .ok()
+            .filter(Value::is_object)
+            .ok_or_else(|| format!("{url}: not an ActivityPub object"))
+    }
+
+    /// Posts an activity to an inbox, signed by `actor`; returns the status.
+    pub async fn post(&self, actor: &str, inbox: &str, activity: &str) -> Result<u16, FetchError> {
+        let url = Url::parse(inbox).map_err(|e| FetchError::Network(format!("{inbox}: {e}")))?;
+        let key = self.keys.key(actor).await.map_err(FetchError::Network)?;
+        let request = self.signed(&key, actor, reqwest::Method::POST, &url, Some(activity.as_bytes().to_vec()));
+        self.fetcher.send(request, Origin::Remote).await.map(|(status, _)| status)
+    }
+
+    /// A remote actor with its inbox and key, from the store unless stale or
+    /// `refresh` is asked for. `key_id` may be the actor's id or the id of its key.
+    pub async fn remote_actor(&self, key_id: &str, refresh: bool) -> Result<RemoteActor, String> {
+        let actor_id = key_id.split('#').next().unwrap_or(key_id).to_string();
+        let now = chrono::Utc::now().timestamp();
+        if !refresh {
+            let id = actor_id.clone();
+            let cached = blocking(&self.store, move |s| s.remote_actor(&id)).await.map_err(|e| e.to_string())?;
+            if let Some(actor) = cached.filter(|a| now - a.fetched_at < REMOTE_ACTOR_TTL) {
+                return Ok(actor);
+            }
+        }
+        let mut document = self.fetch_object(&actor_id).await?;
+        // A key document rather than an actor: follow it to its owner.
+        if document.get("inbox").is_none()
+            && let Some(owner) = str_field(&document, "owner").map(str::to_string)
+        {
+            let key = document.clone();
+            document = self.fetch_object(&owner).await?;
+            if document.get("publicKey").is_none() {
+                document["publicKey"] = key;
+            }
+        }
+        let id = document.get("id").and_then(Value::as_str).ok_or("the actor has no id")?.to_string();
+        let keys: Vec<&Value> = match document.get("publicKey") {
+            Some(Value::Array(keys)) => keys.iter().collect(),
+            Some(key) => vec![key],
+            None => Vec::new(),
+        };
+        let key = keys.iter().find(|k| k.get("id").and_then(Value::as_str) == Some(key_id)).or(keys.first());
+        let actor = RemoteActor {
+            id,
+            inbox: document.get("inbox").and_then(Value::as_str).map(str::to_string),
+            shared_inbox: document
+                .get("endpoints")
+                .and_then(|e| e.get("sharedInbox"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            key_id: key.and_then(|k| k.get("id")).and_then(Value::as_str).map(str::to_string),
+            public_pem: key.and_then(|k| k.get("publicKeyPem")).and_then(Value::as_str).map(str::to_string),
+            fetched_at: now,
+        };
+        let saved = actor.clone();
+        blocking(&self.store, move |s| s.save_remote_actor(&saved)).await.map_err(|e| e.to_string())?;
+        Ok(actor)
+    }
+
+    /// How long to wait before the try after `attempts` failed ones, or `None` to
+    /// give up. With the default one-minute base: 1 min, 5 min, 30 min, 1 h, 2 h,
+    /// 4 h, 8 h, then 12 h three times — about two days in all.
+    pub fn retry_delay(&self, attempts: i64) -> Option<Duration> {
+        const FACTORS: [u32; 10] = [1, 5, 30, 60, 120, 240, 480, 720, 720, 720];
+        let factor = FACTORS.get(usize::try_from(attempts).ok()?)?;
+        Some(self.retry_base * *factor)
+    }
+}

@@ -1,0 +1,352 @@
+//! The JSON documents of our ActivityPub side: actors, WebFinger, NodeInfo, notes,
+//! activities and collections. Extension terms are defined inline in `@context`,
+//! since peers may not fetch remote contexts.
+
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::publish::{FeedKind, Format, item_date, quote_html};
+use crate::store::PublishedQuote;
+
+/// The ActivityStreams public collection.
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+const ACTIVITYSTREAMS: &str = "https://www.w3.org/ns/activitystreams";
+const SECURITY: &str = "https://w3id.org/security/v1";
+
+/// The URLs of our ActivityPub objects, all under the public base URL.
+#[derive(Debug, Clone)]
+pub struct Urls {
+    base: Url,
+}
+
+impl Urls {
+    /// URLs under `base` (ending in `/`).
+    pub fn new(base: Url) -> Urls {
+        Urls { base }
+    }
+
+    /// The public base URL.
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// An actor's id.
+    pub fn actor(&self, name: &str) -> String {
+        format!("{}users/{name}", self.base)
+    }
+
+    /// The id of an actor's key.
+    pub fn key_id(&self, name: &str) -> String {
+        format!("{}#main-key", self.actor(name))
+    }
+
+    /// An actor's inbox.
+    pub fn inbox(&self, name: &str) -> String {
+        format!("{}/inbox", self.actor(name))
+    }
+
+    /// An actor's outbox.
+    pub fn outbox(&self, name: &str) -> String {
+        format!("{}/outbox", self.actor(name))
+    }
+
+    /// An actor's followers collection.
+    pub fn followers(&self, name: &str) -> String {
+        format!("{}/followers", self.actor(name))
+    }
+
+    /// An actor's (empty) following collection.
+    pub fn following(&self, name: &str) -> String {
+        format!("{}/following", self.actor(name))
+    }
+
+    /// The shared inbox.
+    pub fn shared_inbox(&self) -> String {
+        format!("{}inbox", self.base)
+    }
+
+    /// The note in which an actor posts a quote. Each actor has its own note for a
+    /// quote, since an object has one author and a quote is posted by `@all` and by
+    /// each source that cites it.
+    pub fn note(&self, actor: &str, quote_id: &str) -> String {
+        format!("{}/quotes/{quote_id}", self.actor(actor))
+    }
+
+    /// The page people read for a quote.
+    pub fn quote_page(&self, quote_id: &str) -> String {
+        format!("{}quotes/{quote_id}", self.base)
+    }
+
+    /// `host[:port]`, as in `acct:NAME@HOST`.
+    pub fn acct_host(&self) -> String {
+        let host = self.base.host_str().unwrap_or("localhost");
+        match self.base.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        }
+    }
+
+    /// The actor name an actor id names, if it is one of ours.
+    pub fn actor_name(&self, id: &str) -> Option<String> {
+        let rest = id.strip_prefix(&format!("{}users/", self.base))?;
+        (!rest.is_empty() && !rest.contains(['/', '#', '?'])).then(|| rest.to_string())
+    }
+}
+
+/// The actor name of a feed: `all`, or the source's name.
+pub fn actor_name(kind: &FeedKind) -> String {
+    match kind {
+        FeedKind::Source(source) => source.name.clone(),
+        _ => crate::store::ALL_ACTOR.to_string(),
+    }
+}
+
+fn escape(text: &str) -> String {
+    maud::html! { (text) }.into_string()
+}
+
+/// An actor: a `Service` that posts the quotes of one feed.
+pub fn actor(urls: &Urls, kind: &FeedKind, public_pem: &str) -> Value {
+    let name = actor_name(kind);
+    let id = urls.actor(&name);
+    let feed = |format: Format| format!("{}{}.{}", urls.base(), kind.feed_path(), format.extension());
+    let link = |url: &str| format!("<a href=\"{0}\" rel=\"nofollow noopener noreferrer\">{0}</a>", escape(url));
+    let mut attachment = vec![
+        json!({"type": "PropertyValue", "name": "RSS", "value": link(&feed(Format::Rss))}),
+        json!({"type": "PropertyValue", "name": "Atom", "value": link(&feed(Format::Atom))}),
+        json!({"type": "PropertyValue", "name": "JSON Feed", "value": link(&feed(Format::Json))}),
+    ];
+    let mut summary = format!("<p>{}</p>", escape(&kind.description()));
+    if let FeedKind::Source(source) = kind
+        && let Some(site) = &source.site_url
+    {
+        attachment.push(json!({"type": "PropertyValue", "name": "Site", "value": link(site)}));
+        summary.push_str(&format!("<p>Source: {}</p>", link(site)));
+    }
+    summary.push_str(&format!(
+        "<p>Also as <a href=\"{}\">RSS</a> and <a href=\"{}\">Atom</a>.</p>",
+        escape(&feed(Format::Rss)),
+        escape(&feed(Format::Atom))
+    ));
+    json!({
+        "@context": [ACTIVITYSTREAMS, SECURITY, {
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "toot": "http://joinmastodon.org/ns#",
+            "discoverable": "toot:discoverable",
+            "indexable": "toot:indexable",
+            "schema": "http://schema.org#",
+            "PropertyValue": "schema:PropertyValue",
+            "value": "schema:value"
+        }],
+        "id": id,
+        "type": "Service",
+        "preferredUsername": name,
+        "name": kind.title(),
+        "summary": summary,
+        "url": format!("{}{}", urls.base(), kind.page_path()),
+        "icon": {"type": "Image", "mediaType": "image/png", "url": format!("{}icon.png", urls.base())},
+        "inbox": urls.inbox(&name),
+        "outbox": urls.outbox(&name),
+        "followers": urls.followers(&name),
+        "following": urls.following(&name),
+        "endpoints": {"sharedInbox": urls.shared_inbox()},
+        "publicKey": {"id": urls.key_id(&name), "owner": id, "publicKeyPem": public_pem},
+        "manuallyApprovesFollowers": false,
+        "discoverable": true,
+        "indexable": true,
+        "attachment": attachment
+    })
+}
+
+/// The WebFinger answer for an actor.
+pub fn webfinger(urls: &Urls, name: &str, page: &str) -> Value {
+    json!({
+        "subject": format!("acct:{name}@{}", urls.acct_host()),
+        "aliases": [urls.actor(name), page],
+        "links": [
+            {"rel": "self", "type": "application/activity+json", "href": urls.actor(name)},
+            {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": page}
+        ]
+    })
+}
+
+/// `/.well-known/nodeinfo`.
+pub fn nodeinfo_links(urls: &Urls) -> Value {
+    json!({"links": [{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": format!("{}nodeinfo/2.1", urls.base())}]})
+}
+
+/// NodeInfo 2.1.
+pub fn nodeinfo(actors: i64, posts: i64) -> Value {
+    json!({
+        "version": "2.1",
+        "software": {"name": "quotefeed", "version": env!("CARGO_PKG_VERSION")},
+        "protocols": ["activitypub"],
+        "services": {"inbound": [], "outbound": ["atom1.0", "rss2.0"]},
+        "openRegistrations": false,
+        "usage": {"users": {"total": actors, "activeMonth": actors, "activeHalfyear": actors}, "localPosts": posts},
+        "metadata": {"nodeName": "quotefeed"}
+    })
+}
+
+/// The `#hashtags` in a text, each once.
+fn hashtags(text: &str) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    let mut previous = ' ';
+    let chars = text.char_indices().peekable();
+    for (i, c) in chars {
+        if c == '#' && !(previous.is_alphanumeric() || previous == '_' || previous == '&') {
+            let rest = &text[i + 1..];
+            let length = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+            let tag = &rest[..length];
+            if !tag.is_empty()
+                && !tag.chars().all(|c| c.is_ascii_digit())
+                && !tags.iter().any(|t| t.eq_ignore_ascii_case(tag))
+            {
+                tags.push(tag.to_string());
+            }
+        }
+        previous = c;
+    }
+    tags
+}
+
+/// The note in which `actor` posts a quote.
+pub fn note(urls: &Urls, actor: &str, quote: &PublishedQuote) -> Value {
+    let page = urls.quote_page(&quote.quote.id);
+    let tags: Vec<Value> = hashtags(&quote.quote.text)
+        .into_iter()
+        .map(|tag| json!({"type": "Hashtag", "name": format!("#{tag}"), "href": page}))
+        .collect();
+    let mut note = json!({
+        "id": urls.note(actor, &quote.quote.id),
+        "type": "Note",
+        "attributedTo": urls.actor(actor),
+        "url": page,
+        "published": item_date(quote).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "to": [PUBLIC],
+        "cc": [urls.followers(actor)],
+        "content": quote_html(quote),
+        "sensitive": false,
+        "tag": tags
+    });
+    if quote.updated_at > quote.first_seen_at {
+        let updated = chrono::DateTime::from_timestamp(quote.updated_at, 0).unwrap_or_default();
+        note["updated"] = json!(updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    }
+    note
+}
+
+fn context() -> Value {
+    json!([ACTIVITYSTREAMS, {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive"}])
+}
+
+/// `Create` of a note.
+pub fn create(urls: &Urls, actor: &str, note: Value) -> Value {
+    json!({
+        "@context": context(),
+        "id": format!("{}#create", note["id"].as_str().unwrap_or_default()),
+        "type": "Create",
+        "actor": urls.actor(actor),
+        "published": note["published"],
+        "to": [PUBLIC],
+        "cc": [urls.followers(actor)],
+        "object": note
+    })
+}
+
+/// `Update` of a corrected note.
+pub fn update(urls: &Urls, actor: &str, note: Value, at: i64) -> Value {
+    json!({
+        "@context": context(),
+        "id": format!("{}#update-{at}", note["id"].as_str().unwrap_or_default()),
+        "type": "Update",
+        "actor": urls.actor(actor),
+        "to": [PUBLIC],
+        "cc": [urls.followers(actor)],
+        "object": note
+    })
+}
+
+/// `Delete` of a note whose quote is gone.
+pub fn delete(urls: &Urls, actor: &str, quote_id: &str) -> Value {
+    let note = urls.note(actor, quote_id);
+    json!({
+        "@context": ACTIVITYSTREAMS,
+        "id": format!("{note}#delete"),
+        "type": "Delete",
+        "actor": urls.actor(actor),
+        "to": [PUBLIC],
+        "cc": [urls.followers(actor)],
+        "object": {"id": note, "type": "Tombstone"}
+    })
+}
+
+/// `Accept` of a follow.
+pub fn accept(urls: &Urls, actor: &str, follow: &Value) -> Value {
+    let follow_id = follow["id"].as_str().unwrap_or_default();
+    let digest = crate::fetch::hex(&<sha2::Sha256 as sha2::Digest>::digest(follow_id.as_bytes()));
+    json!({
+        "@context": ACTIVITYSTREAMS,
+        "id": format!("{}#accepts/{}", urls.actor(actor), &digest[..16]),
+        "type": "Accept",
+        "actor": urls.actor(actor),
+        "object": {"id": follow_id, "type": "Follow", "actor": follow["actor"], "object": urls.actor(actor)}
+    })
+}
+
+/// An actor's outbox: how many posts, and where its pages start.
+pub fn outbox(urls: &Urls, actor: &str, total: i64, pages: i64) -> Value {
+    let outbox = urls.outbox(actor);
+    json!({
+        "@context": ACTIVITYSTREAMS,
+        "id": outbox,
+        "type": "OrderedCollection",
+        "totalItems": total,
+        "first": format!("{outbox}?page=1"),
+        "last": format!("{outbox}?page={}", pages.max(1))
+    })
+}
+
+/// A page of an outbox, newest first.
+pub fn outbox_page(urls: &Urls, actor: &str, page: i64, items: Vec<Value>, has_next: bool) -> Value {
+    let outbox = urls.outbox(actor);
+    let mut document = json!({
+        "@context": context(),
+        "id": format!("{outbox}?page={page}"),
+        "type": "OrderedCollectionPage",
+        "partOf": outbox,
+        "orderedItems": items
+    });
+    if has_next {
+        document["next"] = json!(format!("{outbox}?page={}", page + 1));
+    }
+    if page > 1 {
+        document["prev"] = json!(format!("{outbox}?page={}", page - 1));
+    }
+    document
+}
+
+/// A collection given only by its size (followers), or empty (following).
+pub fn counted_collection(id: &str, total: i64) -> Value {
+    json!({"@context": ACTIVITYSTREAMS, "id": id, "type": "OrderedCollection", "totalItems": total})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashtags_are_found_once() {
+        assert_eq!(hashtags("#Bolivia NOW #bolivia and #ElGolpe! C# a#b #123 (#ok)"), vec!["Bolivia", "ElGolpe", "ok"]);
+    }
+
+    #[test]
+    fn urls() {
+        let urls = Urls::new(Url::parse("http://127.0.0.1:8080/").unwrap());
+        assert_eq!(urls.actor("news"), "http://127.0.0.1:8080/users/news");
+        assert_eq!(urls.acct_host(), "127.0.0.1:8080");
+        assert_eq!(urls.actor_name("http://127.0.0.1:8080/users/news").as_deref(), Some("news"));
+        assert_eq!(urls.actor_name("http://127.0.0.1:8080/users/news/inbox"), None);
+        assert_eq!(urls.actor_name("https://elsewhere.example/users/news"), None);
+    }
+}

@@ -1,0 +1,286 @@
+//! The ActivityPub routes: WebFinger, NodeInfo, actors (JSON for ActivityPub
+//! clients, the feed's page for browsers), outboxes, followers, notes, and the
+//! inboxes.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::ActivityPub;
+use super::inbox::{MAX_BODY, Refusal};
+use super::objects::{self, actor_name};
+use crate::http::AppState;
+use crate::poll::blocking;
+use crate::publish::FeedKind;
+use crate::publish::site;
+use crate::store::ALL_ACTOR;
+
+/// Posts on an outbox page.
+const OUTBOX_PAGE: usize = 20;
+
+/// The routes, for a server whose state has ActivityPub enabled.
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/.well-known/webfinger", get(webfinger))
+        .route("/.well-known/nodeinfo", get(nodeinfo_links))
+        .route("/nodeinfo/2.1", get(nodeinfo))
+        .route("/users/{name}", get(actor))
+        .route("/users/{name}/outbox", get(outbox))
+        .route("/users/{name}/followers", get(followers))
+        .route("/users/{name}/following", get(following))
+        .route("/users/{name}/quotes/{id}", get(note))
+        .route("/users/{name}/inbox", post(inbox))
+        .route("/inbox", post(inbox_shared))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+}
+
+fn json(content_type: &'static str, value: &Value) -> Response {
+    ([("content-type", content_type), ("cache-control", "public, max-age=60")], value.to_string()).into_response()
+}
+
+fn activity_json(value: &Value) -> Response {
+    json("application/activity+json; charset=utf-8", value)
+}
+
+fn text(status: StatusCode, message: &str) -> Response {
+    (status, [("content-type", "text/plain; charset=utf-8")], format!("{message}\n")).into_response()
+}
+
+fn not_found(what: &str) -> Response {
+    text(StatusCode::NOT_FOUND, &format!("404 Not Found: {what}"))
+}
+
+fn internal(error: &str) -> Response {
+    tracing::error!("{error}");
+    text(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error")
+}
+
+/// Whether a client asks for ActivityPub JSON rather than a page.
+fn wants_activity(headers: &HeaderMap) -> bool {
+    headers
+        .get_all("accept")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|accept| accept.contains("application/activity+json") || accept.contains("application/ld+json"))
+}
+
+fn ap(state: &AppState) -> &Arc<ActivityPub> {
+    state.services.activitypub.as_ref().expect("these routes exist only with ActivityPub enabled")
+}
+
+async fn feed_of(state: &AppState, name: &str) -> Result<FeedKind, Response> {
+    match ap(state).feed_of(name).await {
+        Ok(Some(kind)) => Ok(kind),
+        Ok(None) => Err(not_found(&format!("no actor {name}"))),
+        Err(e) => Err(internal(&e)),
+    }
+}
+
+fn page_url(state: &AppState, kind: &FeedKind) -> String {
+    format!("{}{}", state.services.config.server.base_url, kind.page_path())
+}
+
+#[derive(Deserialize)]
+struct WebfingerQuery {
+    resource: Option<String>,
+}
+
+async fn webfinger(State(state): State<Arc<AppState>>, Query(query): Query<WebfingerQuery>) -> Response {
+    let ap = ap(&state);
+    let Some(resource) = query.resource else {
+        return text(StatusCode::BAD_REQUEST, "400 Bad Request: resource is missing");
+    };
+    let name = match resource.strip_prefix("acct:") {
+        Some(account) => {
+            let account = account.trim_start_matches('@');
+            match account.rsplit_once('@') {
+                Some((name, host)) if host.eq_ignore_ascii_case(&ap.urls.acct_host()) => name.to_string(),
+                _ => return not_found(&format!("no account {resource} here")),
+            }
+        }
+        None => match ap.urls.actor_name(&resource) {
+            Some(name) => name,
+            None => return not_found(&format!("no account {resource} here")),
+        },
+    };
+    let kind = match feed_of(&state, &name).await {
+        Ok(kind) => kind,
+        Err(response) => return response,
+    };
+    json("application/jrd+json; charset=utf-8", &objects::webfinger(&ap.urls, &name, &page_url(&state, &kind)))
+}
+
+async fn nodeinfo_links(State(state): State<Arc<AppState>>) -> Response {
+    json("application/json; charset=utf-8", &objects::nodeinfo_links(&ap(&state).urls))
+}
+
+async fn nodeinfo(State(state): State<Arc<AppState>>) -> Response {
+    let counts = blocking(&state.services.store, |s| s.counts()).await;
+    match counts {
+        Ok(counts) => json(
+            "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"; charset=utf-8",
+            &objects::nodeinfo(counts.sources + 1, counts.quotes),
+        ),
+        Err(e) => internal(&e.to_string()),
+    }
+}
+
+async fn actor(State(state): State<Arc<AppState>>, Path(name): Path<String>, headers: HeaderMap) -> Response {
+    let kind = match feed_of(&state, &name).await {
+        Ok(kind) => kind,
+        Err(response) => return response,
+    };
+    if !wants_activity(&headers) {
+        // A browser: the feed's page.
+        let base = state.services.config.server.base_url.clone();
+        let store = Arc::clone(&state.services.store);
+        let page = tokio::task::spawn_blocking(move || match &kind {
+            FeedKind::Source(source) => site::source(&store, &base, &source.name),
+            _ => site::index(&store, &base).map(Some),
+        })
+        .await
+        .expect("rendering does not panic");
+        return match page {
+            Ok(Some(page)) => {
+                ([("content-type", "text/html; charset=utf-8"), ("vary", "Accept")], page.body).into_response()
+            }
+            Ok(None) => not_found(&format!("no actor {name}")),
+            Err(e) => internal(&e.to_string()),
+        };
+    }
+    let ap = ap(&state);
+    match ap.keys.key(&actor_name(&kind)).await {
+        Ok(key) => {
+            let mut response = activity_json(&objects::actor(&ap.urls, &kind, &key.public_pem));
+            response.headers_mut().insert("vary", "Accept".parse().expect("a valid header"));
+            response
+        }
+        Err(e) => internal(&e),
+    }
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<i64>,
+}
+
+async fn outbox(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    let kind = match feed_of(&state, &name).await {
+        Ok(kind) => kind,
+        Err(response) => return response,
+    };
+    let ap = Arc::clone(ap(&state));
+    let result = tokio::task::spawn_blocking(move || -> Result<Value, crate::store::StoreError> {
+        let selection = kind.selection();
+        let total = ap.store.count_quotes(selection)?;
+        let pages = (total + OUTBOX_PAGE as i64 - 1) / OUTBOX_PAGE as i64;
+        Ok(match query.page {
+            None => objects::outbox(&ap.urls, &name, total, pages),
+            Some(page) => {
+                let page = page.max(1);
+                let offset = usize::try_from((page - 1) * OUTBOX_PAGE as i64).unwrap_or(usize::MAX);
+                let quotes = ap.store.published_quotes_page(selection, offset, OUTBOX_PAGE)?;
+                let items = quotes
+                    .iter()
+                    .map(|q| objects::create(&ap.urls, &name, objects::note(&ap.urls, &name, q)))
+                    .collect();
+                objects::outbox_page(&ap.urls, &name, page, items, page < pages)
+            }
+        })
+    })
+    .await
+    .expect("rendering does not panic");
+    match result {
+        Ok(document) => activity_json(&document),
+        Err(e) => internal(&e.to_string()),
+    }
+}
+
+async fn followers(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
+    if let Err(response) = feed_of(&state, &name).await {
+        return response;
+    }
+    let actor = name.clone();
+    match blocking(&state.services.store, move |s| s.follower_count(&actor)).await {
+        Ok(count) => activity_json(&objects::counted_collection(&ap(&state).urls.followers(&name), count)),
+        Err(e) => internal(&e.to_string()),
+    }
+}
+
+async fn following(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
+    if let Err(response) = feed_of(&state, &name).await {
+        return response;
+    }
+    activity_json(&objects::counted_collection(&ap(&state).urls.following(&name), 0))
+}
+
+async fn note(
+    State(state): State<Arc<AppState>>,
+    Path((name, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let ap = Arc::clone(ap(&state));
+    if !wants_activity(&headers) {
+        return (StatusCode::SEE_OTHER, [("location", ap.urls.quote_page(&id))]).into_response();
+    }
+    let actor = name.clone();
+    let found = blocking(&ap.store, move |s| -> Result<_, crate::store::StoreError> {
+        let Some(quote) = s.published_quote(&id)? else { return Ok(None) };
+        let posted = actor == ALL_ACTOR || s.source_cites(&actor, &quote.quote.id)?;
+        Ok(posted.then_some(quote))
+    })
+    .await;
+    match found {
+        Ok(Some(quote)) => {
+            let mut document = objects::note(&ap.urls, &name, &quote);
+            document["@context"] = serde_json::json!("https://www.w3.org/ns/activitystreams");
+            activity_json(&document)
+        }
+        Ok(None) => not_found("no such note"),
+        Err(e) => internal(&e.to_string()),
+    }
+}
+
+async fn receive(state: &AppState, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Response {
+    let target = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    match ap(state).receive(target, headers, body).await {
+        Ok(()) => StatusCode::ACCEPTED.into_response(),
+        Err(refusal) => {
+            tracing::info!("refused an activity: {refusal}");
+            let status = match refusal {
+                Refusal::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+                Refusal::BadRequest(_) => StatusCode::BAD_REQUEST,
+            };
+            metrics::counter!("quotefeed_inbox_refused_total", "status" => status.as_u16().to_string()).increment(1);
+            text(status, &refusal.to_string())
+        }
+    }
+}
+
+async fn inbox(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(response) = feed_of(&state, &name).await {
+        return response;
+    }
+    receive(&state, &uri, &headers, &body).await
+}
+
+async fn inbox_shared(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    receive(&state, &uri, &headers, &body).await
+}

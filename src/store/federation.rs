@@ -1,0 +1,265 @@
+//! What ActivityPub needs stored: each actor's key, the followers, remote actors'
+//! inboxes and keys, the events that changed what an actor posts, and the queue of
+//! deliveries to followers' inboxes.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Result, Store};
+
+/// A follower of one of our actors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Follower {
+    /// Their actor id.
+    pub id: String,
+    /// Their inbox.
+    pub inbox: String,
+    /// Their server's shared inbox, when it has one.
+    pub shared_inbox: Option<String>,
+    /// The id of their `Follow` activity.
+    pub follow_id: Option<String>,
+}
+
+/// What we keep of a remote actor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteActor {
+    /// The actor id.
+    pub id: String,
+    /// Its inbox.
+    pub inbox: Option<String>,
+    /// Its server's shared inbox.
+    pub shared_inbox: Option<String>,
+    /// The id of its public key.
+    pub key_id: Option<String>,
+    /// The key, PEM.
+    pub public_pem: Option<String>,
+    /// When it was fetched (Unix seconds).
+    pub fetched_at: i64,
+}
+
+/// A change to what one of our actors posts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// Its sequence number.
+    pub seq: i64,
+    /// The actor (`all` or a source name).
+    pub actor: String,
+    /// `create`, `update` or `delete`.
+    pub kind: String,
+    /// The quote.
+    pub quote_id: String,
+}
+
+/// An activity to deliver to one inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// Its id in the queue.
+    pub id: i64,
+    /// The actor that sends it.
+    pub actor: String,
+    /// Where it goes.
+    pub inbox: String,
+    /// The activity, JSON.
+    pub activity: String,
+    /// Failed tries so far.
+    pub attempts: i64,
+}
+
+impl Store {
+    /// An actor's key pair (private PEM, public PEM), if it has one.
+    pub fn actor_key(&self, actor: &str) -> Result<Option<(String, String)>> {
+        self.read(|c| {
+            c.query_row("SELECT private_pem, public_pem FROM actor_keys WHERE actor = ?1", [actor], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+        })
+    }
+
+    /// Keeps an actor's key pair unless it already has one; returns the one kept.
+    pub fn save_actor_key(
+        &self,
+        actor: &str,
+        private_pem: &str,
+        public_pem: &str,
+        now: i64,
+    ) -> Result<(String, String)> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO actor_keys (actor, private_pem, public_pem, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![actor, private_pem, public_pem, now],
+            )?;
+            tx.query_row("SELECT private_pem, public_pem FROM actor_keys WHERE actor = ?1", [actor], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+        })
+    }
+
+    /// A remote actor as last fetched.
+    pub fn remote_actor(&self, id: &str) -> Result<Option<RemoteActor>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT id, inbox, shared_inbox, key_id, public_pem, fetched_at FROM remote_actors WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(RemoteActor {
+                        id: r.get(0)?,
+                        inbox: r.get(1)?,
+                        shared_inbox: r.get(2)?,
+                        key_id: r.get(3)?,
+                        public_pem: r.get(4)?,
+                        fetched_at: r.get(5)?,
+                    })
+                },
+            )
+            .optional()
+        })
+    }
+
+    /// Keeps a remote actor.
+    pub fn save_remote_actor(&self, actor: &RemoteActor) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO remote_actors (id, inbox, shared_inbox, key_id, public_pem, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (id) DO UPDATE SET inbox = excluded.inbox, shared_inbox = excluded.shared_inbox,
+                 key_id = excluded.key_id, public_pem = excluded.public_pem, fetched_at = excluded.fetched_at",
+                params![actor.id, actor.inbox, actor.shared_inbox, actor.key_id, actor.public_pem, actor.fetched_at],
+            )
+            .map(drop)
+        })
+    }
+
+    /// Adds (or refreshes) a follower and queues the `Accept` to send them, together.
+    pub fn add_follower(&self, actor: &str, follower: &Follower, accept: &str, now: i64) -> Result<()> {
+        self.write(|tx| {
+            // A follower gets what happens after they follow, not the events still
+            // waiting to be fanned out.
+            tx.execute(
+                "INSERT INTO followers (actor, follower, inbox, shared_inbox, follow_id, created_at, after_event)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'events'))
+                 ON CONFLICT (actor, follower) DO UPDATE SET inbox = excluded.inbox, shared_inbox = excluded.shared_inbox,
+                 follow_id = excluded.follow_id",
+                params![actor, follower.id, follower.inbox, follower.shared_inbox, follower.follow_id, now],
+            )?;
+            tx.execute(
+                "INSERT INTO deliveries (actor, inbox, activity, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+                params![actor, follower.inbox, accept, now],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Removes a follower of one actor; says whether there was one.
+    pub fn remove_follower(&self, actor: &str, follower: &str) -> Result<bool> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM followers WHERE actor = ?1 AND follower = ?2", params![actor, follower])
+                .map(|n| n > 0)
+        })
+    }
+
+    /// Removes the follows of `follower` made by the `Follow` with this id (an `Undo`
+    /// that names the follow only by id).
+    pub fn remove_follows_by_id(&self, follower: &str, follow_id: &str) -> Result<usize> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM followers WHERE follower = ?1 AND follow_id = ?2", params![follower, follow_id])
+        })
+    }
+
+    /// Removes a remote actor from every follower list (their account was deleted).
+    pub fn remove_follower_everywhere(&self, follower: &str) -> Result<usize> {
+        self.write(|tx| tx.execute("DELETE FROM followers WHERE follower = ?1", [follower]))
+    }
+
+    /// Removes every follower whose inbox (or shared inbox) is `inbox` (it answered
+    /// 410 Gone).
+    pub fn remove_followers_at(&self, inbox: &str) -> Result<usize> {
+        self.write(|tx| tx.execute("DELETE FROM followers WHERE inbox = ?1 OR shared_inbox = ?1", [inbox]))
+    }
+
+    /// How many follow an actor.
+    pub fn follower_count(&self, actor: &str) -> Result<i64> {
+        self.read(|c| c.query_row("SELECT COUNT(*) FROM followers WHERE actor = ?1", [actor], |r| r.get(0)))
+    }
+
+    /// The inboxes to deliver an actor's event to: one per server (its shared
+    /// inbox), or the follower's own inbox when the server has none; only followers
+    /// who followed before the event.
+    pub fn follower_inboxes(&self, event: &Event) -> Result<Vec<String>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT DISTINCT COALESCE(shared_inbox, inbox) FROM followers WHERE actor = ?1 AND after_event < ?2 ORDER BY 1",
+            )?
+            .query_map(params![event.actor, event.seq], |r| r.get(0))?
+            .collect()
+        })
+    }
+
+    /// The oldest events not yet turned into deliveries.
+    pub fn pending_events(&self, limit: usize) -> Result<Vec<Event>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT seq, actor, kind, quote_id FROM events ORDER BY seq LIMIT ?1")?
+                .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                    Ok(Event { seq: r.get(0)?, actor: r.get(1)?, kind: r.get(2)?, quote_id: r.get(3)? })
+                })?
+                .collect()
+        })
+    }
+
+    /// Replaces an event by the deliveries it makes (`(inbox, activity)` pairs), in
+    /// one transaction.
+    pub fn fan_out(&self, event: &Event, deliveries: &[(String, String)], now: i64) -> Result<()> {
+        self.write(|tx| {
+            for (inbox, activity) in deliveries {
+                tx.execute(
+                    "INSERT INTO deliveries (actor, inbox, activity, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+                    params![event.actor, inbox, activity, now],
+                )?;
+            }
+            tx.execute("DELETE FROM events WHERE seq = ?1", [event.seq]).map(drop)
+        })
+    }
+
+    /// Deliveries due at `now`, oldest first.
+    pub fn due_deliveries(&self, now: i64, limit: usize) -> Result<Vec<Delivery>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT id, actor, inbox, activity, attempts FROM deliveries WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2",
+            )?
+            .query_map(params![now, i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                Ok(Delivery { id: r.get(0)?, actor: r.get(1)?, inbox: r.get(2)?, activity: r.get(3)?, attempts: r.get(4)? })
+            })?
+            .collect()
+        })
+    }
+
+    /// When the next delivery is due, if any is queued.
+    pub fn next_delivery_at(&self) -> Result<Option<i64>> {
+        self.read(|c| c.query_row("SELECT MIN(next_attempt_at) FROM deliveries", [], |r| r.get(0)))
+    }
+
+    /// Removes a delivery from the queue (sent, or given up).
+    pub fn finish_delivery(&self, id: i64) -> Result<()> {
+        self.write(|tx| tx.execute("DELETE FROM deliveries WHERE id = ?1", [id]).map(drop))
+    }
+
+    /// Records a failed try and when to try again.
+    pub fn retry_delivery(&self, id: i64, next_attempt_at: i64, error: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
+                params![id, next_attempt_at, error],
+            )
+            .map(drop)
+        })
+    }
+
+    /// Whether a source's articles cite a quote.
+    pub fn source_cites(&self, source: &str, quote_id: &str) -> Result<bool> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM citations c JOIN articles a ON a.id = c.article_id WHERE a.source = ?1 AND c.quote_id = ?2)",
+                [source, quote_id],
+                |r| r.get(0),
+            )
+        })
+    }
+}

@@ -1,0 +1,462 @@
+//! ActivityPub as Mastodon and other servers see it: WebFinger, actors, signed
+//! inboxes, and deliveries — against Fedify, an independent implementation running
+//! as a peer on loopback, and against hand-made requests for what must be refused.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{Remote, Route, Setup, fixture, free_port, get, request, request_with_body, start_serving, wait_for};
+use quotefeed::activitypub::keys::{generate_pem, private_key};
+use quotefeed::activitypub::signature::{digest, sign};
+use serde_json::{Value, json};
+
+/// A daemon with ActivityPub on, quick retries, reading the bolivia feed.
+fn federated(remote: &Remote, extra: &str) -> (Setup, common::Daemon, String) {
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}/");
+    let config = format!(
+        "[server]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"{base}\"\n[activitypub]\nenabled = true\nretry_base = \"1s\"\n\
+         [fetch]\nallow_private_networks = true\n{extra}\n[[sources]]\nname = \"news\"\nurl = \"{}\"\nschedule = \"0 0 1 1 *\"\n",
+        remote.url("/feed.xml")
+    );
+    let setup = Setup::new(&config);
+    let daemon = start_serving(&setup, port, 16);
+    (setup, daemon, base)
+}
+
+fn bolivia_remote() -> Remote {
+    let remote = Remote::start();
+    remote.set("/feed.xml", Route::feed(fixture("bolivia/feed.xml")));
+    remote
+}
+
+/// The bolivia feed with one more article quoting a new tweet.
+fn with_new_tweet(n: u32) -> String {
+    let item = format!(
+        r#"<item><title>New {n}</title><link>https://news.example/new/{n}</link><guid>new-{n}</guid><pubDate>Wed, 20 Nov 2019 09:00:00 +0000</pubDate><description><![CDATA[<p>Then:</p><blockquote class="twitter-tweet"><p>Fresh quote number {n}.</p>&mdash; Newcomer (@newcomer) <a href="https://twitter.com/newcomer/status/{}">November 20, 2019</a></blockquote>]]></description></item>"#,
+        1_195_000_000_000_000_000u64 + u64::from(n)
+    );
+    fixture("bolivia/feed.xml").replacen("<item>", &format!("{item}<item>"), 1)
+}
+
+fn activity_json(url: &str) -> Value {
+    let response = request("GET", url, &[("accept", "application/activity+json")]);
+    assert_eq!(response.status, 200, "{url}: {}", response.text());
+    assert!(response.header("content-type").unwrap().starts_with("application/activity+json"), "{url}");
+    serde_json::from_slice(&response.body).unwrap()
+}
+
+#[test]
+fn webfinger_actor_and_nodeinfo_have_the_expected_shapes() {
+    let remote = bolivia_remote();
+    let (_setup, _daemon, base) = federated(&remote, "");
+    let host = base.trim_start_matches("http://").trim_end_matches('/');
+    let finger = get(&format!("{base}.well-known/webfinger?resource=acct:news@{host}"));
+    assert_eq!(finger.status, 200);
+    assert_eq!(finger.header("content-type"), Some("application/jrd+json; charset=utf-8"));
+    let jrd: Value = serde_json::from_slice(&finger.body).unwrap();
+    let actor_id = format!("{base}users/news");
+    assert_eq!(
+        jrd,
+        json!({
+            "subject": format!("acct:news@{host}"),
+            "aliases": [actor_id, format!("{base}sources/news")],
+            "links": [
+                {"rel": "self", "type": "application/activity+json", "href": actor_id},
+                {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": format!("{base}sources/news")}
+            ]
+        })
+    );
+    let by_url: Value =
+        serde_json::from_slice(&get(&format!("{base}.well-known/webfinger?resource={actor_id}")).body).unwrap();
+    assert_eq!(by_url["subject"], format!("acct:news@{host}"));
+    assert_eq!(get(&format!("{base}.well-known/webfinger?resource=acct:nobody@{host}")).status, 404);
+    assert_eq!(get(&format!("{base}.well-known/webfinger")).status, 400);
+
+    let actor = activity_json(&actor_id);
+    let keys: Vec<&str> = actor.as_object().unwrap().keys().map(String::as_str).collect();
+    for key in [
+        "@context",
+        "id",
+        "type",
+        "preferredUsername",
+        "name",
+        "summary",
+        "url",
+        "icon",
+        "inbox",
+        "outbox",
+        "followers",
+        "following",
+        "endpoints",
+        "publicKey",
+        "manuallyApprovesFollowers",
+        "discoverable",
+        "attachment",
+    ] {
+        assert!(keys.contains(&key), "the actor has {key}: {actor}");
+    }
+    assert_eq!(actor["id"], actor_id);
+    assert_eq!(actor["type"], "Service");
+    assert_eq!(actor["preferredUsername"], "news", "preferredUsername + host loops back to the acct:");
+    assert_eq!(actor["inbox"], format!("{actor_id}/inbox"));
+    assert_eq!(actor["endpoints"]["sharedInbox"], format!("{base}inbox"));
+    assert_eq!(actor["publicKey"]["id"], format!("{actor_id}#main-key"));
+    assert_eq!(actor["publicKey"]["owner"], actor_id);
+    assert!(actor["publicKey"]["publicKeyPem"].as_str().unwrap().starts_with("-----BEGIN PUBLIC KEY-----"));
+    assert_eq!(actor["manuallyApprovesFollowers"], false);
+    assert_eq!(actor["discoverable"], true);
+    assert_eq!(actor["@context"][2]["manuallyApprovesFollowers"], "as:manuallyApprovesFollowers", "terms are inline");
+    let attachments = actor["attachment"].as_array().unwrap();
+    assert!(attachments.iter().all(|a| a["type"] == "PropertyValue"));
+    assert!(
+        attachments
+            .iter()
+            .any(|a| a["name"] == "Atom" && a["value"].as_str().unwrap().contains("feeds/source/news.atom"))
+    );
+    assert!(actor["summary"].as_str().unwrap().contains("feeds/source/news.rss"));
+    assert_eq!(get(&format!("{base}icon.png")).header("content-type"), Some("image/png"));
+    let ld = request(
+        "GET",
+        &actor_id,
+        &[("accept", "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"")],
+    );
+    assert!(ld.header("content-type").unwrap().starts_with("application/activity+json"));
+    let html = request("GET", &actor_id, &[("accept", "text/html")]);
+    assert_eq!(html.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(html.text().contains("Quotes from Example News"), "a browser gets the source's page");
+    assert_eq!(activity_json(&format!("{base}users/all"))["preferredUsername"], "all");
+    assert_eq!(request("GET", &format!("{base}users/nobody"), &[("accept", "application/activity+json")]).status, 404);
+
+    let outbox = activity_json(&format!("{actor_id}/outbox"));
+    assert_eq!(outbox["type"], "OrderedCollection");
+    assert_eq!(outbox["totalItems"], 16);
+    let page = activity_json(outbox["first"].as_str().unwrap());
+    assert_eq!(page["type"], "OrderedCollectionPage");
+    let items = page["orderedItems"].as_array().unwrap();
+    assert_eq!(items.len(), 16);
+    let create = &items[0];
+    assert_eq!(create["type"], "Create");
+    assert_eq!(create["object"]["type"], "Note");
+    assert_eq!(create["object"]["attributedTo"], actor_id);
+    assert_eq!(create["object"]["to"], json!(["https://www.w3.org/ns/activitystreams#Public"]));
+    assert_eq!(create["object"]["cc"], json!([format!("{actor_id}/followers")]));
+    assert!(create["object"].get("summary").is_none(), "no content warning");
+    let note_id = create["object"]["id"].as_str().unwrap();
+    assert_eq!(activity_json(note_id)["content"], create["object"]["content"], "notes can be fetched");
+    let tagged = items.iter().find(|i| i["object"]["content"].as_str().unwrap().contains("#Bolivia")).unwrap();
+    assert!(
+        tagged["object"]["tag"].as_array().unwrap().iter().any(|t| t["type"] == "Hashtag" && t["name"] == "#Bolivia")
+    );
+
+    let links: Value = serde_json::from_slice(&get(&format!("{base}.well-known/nodeinfo")).body).unwrap();
+    let nodeinfo_url = links["links"][0]["href"].as_str().unwrap().to_string();
+    assert_eq!(links["links"][0]["rel"], "http://nodeinfo.diaspora.software/ns/schema/2.1");
+    let nodeinfo: Value = serde_json::from_slice(&get(&nodeinfo_url).body).unwrap();
+    assert_eq!(nodeinfo["version"], "2.1");
+    assert_eq!(nodeinfo["software"]["name"], "quotefeed");
+    assert_eq!(nodeinfo["protocols"], json!(["activitypub"]));
+    assert_eq!(nodeinfo["usage"]["localPosts"], 16);
+}
+
+/// A remote actor on a loopback server, with its own key, to sign requests with.
+struct RemoteActor {
+    remote: Remote,
+    id: String,
+    private_pem: String,
+    public_pem: String,
+}
+
+impl RemoteActor {
+    fn new() -> RemoteActor {
+        let remote = Remote::start();
+        let (private_pem, public_pem) = generate_pem();
+        let id = remote.url("/actor");
+        remote.set("/actor/inbox", Route::Status { status: 202, retry_after: None });
+        let actor = RemoteActor { remote, id, private_pem, public_pem };
+        actor.publish(None);
+        actor
+    }
+
+    /// Serves the actor document, with a shared inbox if given.
+    fn publish(&self, shared_inbox: Option<&str>) {
+        let mut document = json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": self.id, "type": "Person", "preferredUsername": "tester", "inbox": self.remote.url("/actor/inbox"),
+            "publicKey": {"id": format!("{}#main-key", self.id), "owner": self.id, "publicKeyPem": self.public_pem}
+        });
+        if let Some(shared) = shared_inbox {
+            document["endpoints"] = json!({"sharedInbox": shared});
+        }
+        self.remote.set("/actor", Route::activity(document.to_string()));
+    }
+
+    fn follow(&self, target: &str) -> Vec<u8> {
+        json!({"@context": "https://www.w3.org/ns/activitystreams", "id": format!("{}/follows/1", self.id), "type": "Follow", "actor": self.id, "object": target})
+            .to_string()
+            .into_bytes()
+    }
+
+    /// Headers of a signed POST of `body` to `url`, with the given date and key.
+    fn signed(&self, url: &str, body: &[u8], date: &str, key_pem: &str) -> Vec<(String, String)> {
+        let url = url::Url::parse(url).unwrap();
+        let host = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+        let digest = digest(body);
+        let key = private_key(key_pem).unwrap();
+        let signature = sign(
+            &key,
+            &format!("{}#main-key", self.id),
+            "POST",
+            url.path(),
+            &[("host", &host), ("date", date), ("digest", &digest)],
+        );
+        vec![
+            ("host".into(), host),
+            ("date".into(), date.into()),
+            ("digest".into(), digest),
+            ("signature".into(), signature),
+            ("content-type".into(), "application/activity+json".into()),
+        ]
+    }
+}
+
+fn now_date() -> String {
+    chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+fn post(url: &str, headers: &[(String, String)], body: Vec<u8>) -> common::Fetched {
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    request_with_body("POST", url, &headers, body)
+}
+
+#[test]
+fn the_inbox_refuses_what_is_not_properly_signed() {
+    let remote = bolivia_remote();
+    let (setup, _daemon, base) = federated(&remote, "");
+    let tester = RemoteActor::new();
+    let inbox = format!("{base}users/news/inbox");
+    let target = format!("{base}users/news");
+    let body = tester.follow(&target);
+    let followers = || setup.count("followers");
+
+    let unsigned = post(&inbox, &[("content-type".into(), "application/activity+json".into())], body.clone());
+    assert_eq!(unsigned.status, 401, "unsigned: {}", unsigned.text());
+
+    let (other_key, _) = generate_pem();
+    let wrong_key = post(&inbox, &tester.signed(&inbox, &body, &now_date(), &other_key), body.clone());
+    assert_eq!(wrong_key.status, 401, "signed with another key: {}", wrong_key.text());
+
+    let mut tampered = body.clone();
+    tampered.extend_from_slice(b" ");
+    let digest_mismatch = post(&inbox, &tester.signed(&inbox, &body, &now_date(), &tester.private_pem), tampered);
+    assert_eq!(digest_mismatch.status, 401, "digest mismatch: {}", digest_mismatch.text());
+    assert!(digest_mismatch.text().contains("Digest"));
+
+    let two_hours_ago =
+        (chrono::Utc::now() - chrono::Duration::hours(2)).format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    let stale = post(&inbox, &tester.signed(&inbox, &body, &two_hours_ago, &tester.private_pem), body.clone());
+    assert_eq!(stale.status, 401, "stale date: {}", stale.text());
+
+    let huge = vec![b' '; 2 * 1024 * 1024];
+    let too_big = post(&inbox, &tester.signed(&inbox, &huge, &now_date(), &tester.private_pem), huge);
+    assert_eq!(too_big.status, 413, "a 2 MiB body");
+
+    let mut rfc9421 = tester.signed(&inbox, &body, &now_date(), &tester.private_pem);
+    rfc9421.push(("signature-input".into(), "sig1=(\"@method\" \"@target-uri\");keyid=\"k\"".into()));
+    assert_eq!(post(&inbox, &rfc9421, body.clone()).status, 401, "RFC 9421 gets 401 (peers retry with draft-cavage)");
+
+    let impostor = json!({"id": "x", "type": "Follow", "actor": "http://127.0.0.1:1/someone-else", "object": target})
+        .to_string()
+        .into_bytes();
+    let not_owner = post(&inbox, &tester.signed(&inbox, &impostor, &now_date(), &tester.private_pem), impostor);
+    assert_eq!(not_owner.status, 401, "key owner is not the actor: {}", not_owner.text());
+
+    assert_eq!(followers(), 0, "nothing refused changed anything");
+    assert_eq!(setup.count("deliveries"), 0);
+
+    // The same Follow, properly signed, is accepted, and an Accept goes back.
+    let accepted = post(&inbox, &tester.signed(&inbox, &body, &now_date(), &tester.private_pem), body.clone());
+    assert_eq!(accepted.status, 202, "{}", accepted.text());
+    assert_eq!(followers(), 1);
+    wait_for(Duration::from_secs(10), "the Accept", || tester.remote.hits("/actor/inbox") == 1);
+    let accept: Value = serde_json::from_slice(&tester.remote.bodies("/actor/inbox")[0]).unwrap();
+    assert_eq!(accept["type"], "Accept");
+    assert_eq!(accept["object"]["id"], format!("{}/follows/1", tester.id));
+    assert!(
+        tester
+            .remote
+            .last_header("/actor/inbox", "signature")
+            .unwrap()
+            .contains("headers=\"(request-target) host date digest\"")
+    );
+    // The shared inbox takes activities too; an unknown activity is accepted and ignored.
+    let like = json!({"id": "l", "type": "Like", "actor": tester.id, "object": target}).to_string().into_bytes();
+    let shared = format!("{base}inbox");
+    assert_eq!(post(&shared, &tester.signed(&shared, &like, &now_date(), &tester.private_pem), like).status, 202);
+    assert_eq!(followers(), 1);
+}
+
+/// The Fedify peer, started with Node.
+struct Peer {
+    child: Child,
+    url: String,
+}
+
+impl Peer {
+    fn start(port: u16) -> Peer {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fedify");
+        assert!(
+            dir.join("node_modules/@fedify/fedify").exists(),
+            "the Fedify peer needs its packages: cd tests/fedify && npm ci (.ci/run does this)"
+        );
+        let child = Command::new("node")
+            .arg("peer.mjs")
+            .arg(port.to_string())
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("node runs");
+        let url = format!("http://127.0.0.1:{port}");
+        wait_for(Duration::from_secs(30), "the Fedify peer", || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        Peer { child, url }
+    }
+
+    fn control(&self, path: &str, input: Value) -> Value {
+        let response = request_with_body(
+            "POST",
+            &format!("{}/control/{path}", self.url),
+            &[("content-type", "application/json")],
+            input.to_string().into_bytes(),
+        );
+        assert_eq!(response.status, 200, "{path}: {}", response.text());
+        serde_json::from_slice(&response.body).unwrap()
+    }
+
+    fn received(&self, kind: &str) -> Vec<Value> {
+        let all = self.control("received", json!({}));
+        all["received"].as_array().unwrap().iter().filter(|a| a["type"] == kind).cloned().collect()
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn fedify_follows_receives_a_signed_note_and_unfollows() {
+    let remote = bolivia_remote();
+    let (setup, _daemon, base) = federated(&remote, "");
+    let peer = Peer::start(free_port());
+    let actor = format!("{base}users/news");
+
+    let looked_up = peer.control("lookup", json!({"url": actor}));
+    assert_eq!(looked_up["found"], true, "{looked_up}");
+    assert_eq!(looked_up["type"], "Service");
+    assert_eq!(looked_up["preferredUsername"], "news");
+    assert_eq!(looked_up["sharedInbox"], format!("{base}inbox"));
+    assert_eq!(looked_up["publicKeyOwner"], actor);
+    assert_eq!(looked_up["manuallyApprovesFollowers"], false);
+
+    let follow = peer.control("follow", json!({"actor": actor}));
+    wait_for(Duration::from_secs(20), "Fedify to receive our signed Accept", || !peer.received("Accept").is_empty());
+    let accept = &peer.received("Accept")[0];
+    assert_eq!(accept["actor"], actor);
+    assert_eq!(accept["objectId"], follow["followId"], "it accepts that Follow");
+    assert_eq!(setup.count("followers"), 1);
+
+    // A new article: quotefeed polls it and posts the new quote to the follower.
+    remote.set("/feed.xml", Route::feed(with_new_tweet(1)));
+    assert!(setup.poll().contains("1 quotes added"));
+    wait_for(Duration::from_secs(30), "Fedify to receive a signed Create(Note)", || {
+        !peer.received("Create").is_empty()
+    });
+    let creates = peer.received("Create");
+    assert_eq!(creates.len(), 1, "only the new quote is posted: {creates:?}");
+    assert_eq!(creates[0]["actor"], actor);
+    assert!(creates[0]["content"].as_str().unwrap().contains("Fresh quote number 1."), "{:?}", creates[0]);
+    let errors = peer.control("received", json!({}))["errors"].clone();
+    assert_eq!(errors, json!([]), "Fedify found nothing wrong");
+
+    peer.control("unfollow", json!({"actor": actor}));
+    wait_for(Duration::from_secs(20), "the unfollow", || setup.count("followers") == 0);
+    remote.set("/feed.xml", Route::feed(with_new_tweet(2)));
+    assert!(setup.poll().contains("1 quotes added"));
+    std::thread::sleep(Duration::from_secs(7));
+    assert_eq!(peer.received("Create").len(), 1, "nothing more goes to a former follower");
+    assert_eq!(setup.count("deliveries"), 0);
+}
+
+#[test]
+fn a_pending_delivery_survives_a_restart_and_arrives_once() {
+    let remote = bolivia_remote();
+    let tester = RemoteActor::new();
+    // The follower's server (its shared inbox) is down at first.
+    let down_port = free_port();
+    tester.publish(Some(&format!("http://127.0.0.1:{down_port}/inbox")));
+
+    let (setup, mut daemon, base) = federated(&remote, "");
+    let inbox = format!("{base}inbox");
+    let target = format!("{base}users/news");
+    let body = tester.follow(&target);
+    assert_eq!(post(&inbox, &tester.signed(&inbox, &body, &now_date(), &tester.private_pem), body).status, 202);
+    wait_for(Duration::from_secs(10), "the Accept", || tester.remote.hits("/actor/inbox") == 1);
+
+    remote.set("/feed.xml", Route::feed(with_new_tweet(7)));
+    assert!(setup.poll().contains("1 quotes added"));
+    let attempts = || -> i64 {
+        setup.db().query_row("SELECT COALESCE(MAX(attempts), 0) FROM deliveries", [], |r| r.get(0)).unwrap()
+    };
+    wait_for(Duration::from_secs(20), "a failed delivery", || attempts() >= 1);
+    daemon.signal("TERM");
+    daemon.wait(Duration::from_secs(6));
+    assert_eq!(setup.count("deliveries"), 1, "the delivery is still queued");
+
+    // The follower's server comes back; so does quotefeed.
+    let server = Remote::start_on(down_port);
+    server.set("/inbox", Route::Status { status: 202, retry_after: None });
+    let _daemon = start_serving(&setup, url::Url::parse(&base).unwrap().port().unwrap(), 16);
+    wait_for(Duration::from_secs(30), "the retried delivery", || server.hits("/inbox") == 1);
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(server.hits("/inbox"), 1, "delivered once");
+    let create: Value = serde_json::from_slice(&server.bodies("/inbox")[0]).unwrap();
+    assert_eq!(create["type"], "Create");
+    assert!(create["object"]["content"].as_str().unwrap().contains("Fresh quote number 7."));
+    assert_eq!(setup.count("deliveries"), 0);
+}
+
+#[test]
+fn corrected_and_removed_quotes_are_updated_and_deleted() {
+    let remote = bolivia_remote();
+    let tester = RemoteActor::new();
+    let (setup, _daemon, base) = federated(&remote, "");
+    let inbox = format!("{base}users/news/inbox");
+    let body = tester.follow(&format!("{base}users/news"));
+    assert_eq!(post(&inbox, &tester.signed(&inbox, &body, &now_date(), &tester.private_pem), body).status, 202);
+    wait_for(Duration::from_secs(10), "the Accept", || tester.remote.hits("/actor/inbox") == 1);
+
+    // The article is edited: AOC's tweet is corrected, Ilhan Omar's removed.
+    let edited = fixture("bolivia/feed.xml").replace("it’s a coup.", "it is a coup.");
+    let start = edited.find("<figure class=\"wp-block-embed is-type-rich is-provider-twitter wp-block-embed-twitter\"><div class=\"wp-block-embed__wrapper\">\n<blockquote class=\"twitter-tweet\" data-width=\"550\" data-dnt=\"true\"><p lang=\"en\" dir=\"ltr\">There's a word").unwrap();
+    let end = start + edited[start..].find("</figure>").unwrap() + "</figure>".len();
+    remote.set("/feed.xml", Route::feed(format!("{}{}", &edited[..start], &edited[end..])));
+    let report = setup.poll();
+    assert!(report.contains("1 updated") && report.contains("1 removed"), "{report}");
+    wait_for(Duration::from_secs(20), "the Update and the Delete", || tester.remote.hits("/actor/inbox") == 3);
+    let activities: Vec<Value> =
+        tester.remote.bodies("/actor/inbox").iter().skip(1).map(|b| serde_json::from_slice(b).unwrap()).collect();
+    let update = activities.iter().find(|a| a["type"] == "Update").expect("an Update");
+    assert!(update["object"]["content"].as_str().unwrap().contains("it is a coup."));
+    assert!(update["object"]["updated"].is_string());
+    let delete = activities.iter().find(|a| a["type"] == "Delete").expect("a Delete");
+    assert_eq!(delete["object"]["type"], "Tombstone");
+    assert!(delete["object"]["id"].as_str().unwrap().starts_with(&format!("{base}users/news/quotes/")));
+}

@@ -1,0 +1,157 @@
+// A Fedify peer on loopback for the interoperability tests: one actor
+// (`/users/peer`) with its own key and inbox, and a small control API the Rust tests
+// drive:
+//   GET  /control/ready              200 once listening
+//   POST /control/lookup   {url}     what Fedify reads from an actor at `url`
+//   POST /control/follow   {actor}   look the actor up and send it a Follow
+//   POST /control/unfollow {actor}   send Undo(Follow)
+//   GET  /control/received           activities that reached the inbox (Fedify
+//                                    verified their signatures) and inbox errors
+// Usage: node peer.mjs PORT
+import http from "node:http";
+import { createFederation, generateCryptoKeyPair, MemoryKvStore } from "@fedify/fedify";
+import { Accept, Create, Delete, Endpoints, Follow, Person, Undo, Update } from "@fedify/vocab";
+
+const port = Number(process.argv[2]);
+const origin = `http://127.0.0.1:${port}`;
+const federation = createFederation({ kv: new MemoryKvStore(), allowPrivateAddress: true });
+const keyPair = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+const received = [];
+const errors = [];
+const follows = new Map();
+
+federation
+  .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
+    if (identifier !== "peer") return null;
+    const keys = await ctx.getActorKeyPairs(identifier);
+    return new Person({
+      id: ctx.getActorUri(identifier),
+      preferredUsername: identifier,
+      name: "Fedify peer",
+      inbox: ctx.getInboxUri(identifier),
+      endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+      publicKey: keys[0].cryptographicKey,
+      assertionMethods: keys.map((key) => key.multikey),
+    });
+  })
+  .setKeyPairsDispatcher(async (_ctx, identifier) => (identifier === "peer" ? [keyPair] : []));
+
+const record = (type) => async (_ctx, activity) => {
+  let object = null;
+  // An Accept's object is our own Follow, which this peer does not serve: Fedify
+  // would fetch it to check an object embedded from another origin.
+  if (type !== "Accept") {
+    try {
+      object = await activity.getObject();
+    } catch (error) {
+      errors.push(`getObject: ${error}`);
+    }
+  }
+  received.push({
+    type,
+    id: activity.id?.href ?? null,
+    actor: activity.actorId?.href ?? null,
+    objectId: object?.id?.href ?? activity.objectId?.href ?? null,
+    content: object?.content?.toString() ?? null,
+  });
+};
+
+federation
+  .setInboxListeners("/users/{identifier}/inbox", "/inbox")
+  .on(Accept, record("Accept"))
+  .on(Create, record("Create"))
+  .on(Update, record("Update"))
+  .on(Delete, record("Delete"))
+  .onError(async (_ctx, error) => {
+    errors.push(String(error));
+  });
+
+const context = () => federation.createContext(new URL(origin), undefined);
+
+async function readBody(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+async function control(req, body) {
+  const url = new URL(req.url, origin);
+  const input = body.length ? JSON.parse(body.toString()) : {};
+  const ctx = context();
+  switch (url.pathname) {
+    case "/control/ready":
+      return { ready: true };
+    case "/control/received":
+      return { received, errors };
+    case "/control/lookup": {
+      const actor = await ctx.lookupObject(input.url);
+      if (!actor) return { found: false };
+      const key = await actor.getPublicKey();
+      return {
+        found: true,
+        id: actor.id?.href,
+        type: actor.constructor.name,
+        preferredUsername: actor.preferredUsername?.toString(),
+        name: actor.name?.toString(),
+        inbox: actor.inboxId?.href,
+        sharedInbox: actor.endpoints?.sharedInbox?.href,
+        outbox: actor.outboxId?.href,
+        followers: actor.followersId?.href,
+        manuallyApprovesFollowers: actor.manuallyApprovesFollowers,
+        discoverable: actor.discoverable,
+        publicKeyId: key?.id?.href,
+        publicKeyOwner: key?.ownerId?.href,
+      };
+    }
+    case "/control/follow": {
+      const target = await ctx.lookupObject(input.actor);
+      if (!target) throw new Error(`cannot look up ${input.actor}`);
+      const follow = new Follow({
+        id: new URL(`${origin}/follows/${follows.size + 1}`),
+        actor: ctx.getActorUri("peer"),
+        object: target.id,
+      });
+      follows.set(input.actor, follow);
+      await ctx.sendActivity({ identifier: "peer" }, target, follow);
+      return { followId: follow.id.href };
+    }
+    case "/control/unfollow": {
+      const target = await ctx.lookupObject(input.actor);
+      const follow = follows.get(input.actor);
+      const undo = new Undo({
+        id: new URL(`${origin}/undos/${Date.now()}`),
+        actor: ctx.getActorUri("peer"),
+        object: follow,
+      });
+      await ctx.sendActivity({ identifier: "peer" }, target, undo);
+      return { undone: follow.id.href };
+    }
+    default:
+      return null;
+  }
+}
+
+const server = http.createServer(async (req, res) => {
+  try {
+    const body = await readBody(req);
+    if (req.url.startsWith("/control/")) {
+      const result = await control(req, body);
+      res.writeHead(result ? 200 : 404, { "content-type": "application/json" });
+      res.end(JSON.stringify(result ?? { error: "no such control" }));
+      return;
+    }
+    const request = new Request(new URL(req.url, origin), {
+      method: req.method,
+      headers: req.headers,
+      body: ["GET", "HEAD"].includes(req.method) ? undefined : body,
+    });
+    const response = await federation.fetch(request, { contextData: undefined });
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(Buffer.from(await response.arrayBuffer()));
+  } catch (error) {
+    errors.push(String(error?.stack ?? error));
+    res.writeHead(500, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: String(error) }));
+  }
+});
+server.listen(port, "127.0.0.1", () => console.log(`fedify peer on ${origin}`));
