@@ -37,6 +37,7 @@ pub async fn run(ap: Arc<ActivityPub>, shutdown: CancellationToken) {
         tokio::select! {
             () = shutdown.cancelled() => return,
             () = ap.wake.notified() => {}
+            () = ap.store.events_added() => {}
             () = tokio::time::sleep(wait) => {}
         }
     }

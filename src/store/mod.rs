@@ -61,6 +61,8 @@ pub struct Store {
     /// A connection kept only to notice commits by other processes, and the
     /// `PRAGMA data_version` it last saw.
     watcher: Mutex<Option<(Connection, i64)>>,
+    /// Signalled when a commit records events for ActivityPub delivery.
+    events_added: tokio::sync::Notify,
 }
 
 /// What the store keeps of a source between polls.
@@ -187,6 +189,7 @@ impl Store {
             readers: Mutex::new(Vec::new()),
             revision: AtomicU64::new(1),
             watcher: Mutex::new(None),
+            events_added: tokio::sync::Notify::new(),
         })
     }
 
@@ -221,6 +224,11 @@ impl Store {
             readers.push(connection);
         }
         value
+    }
+
+    /// Completes after this process commits changes that may need delivering.
+    pub async fn events_added(&self) {
+        self.events_added.notified().await;
     }
 
     /// A number that changes whenever quotes or citations change in this process.
@@ -477,6 +485,7 @@ impl Store {
             || !changes.removed.is_empty()
         {
             self.bump_revision();
+            self.events_added.notify_one();
         }
         Ok(changes)
     }
