@@ -85,8 +85,11 @@ fn a_second_source_with_the_same_tweets_only_adds_a_citation() {
 fn a_restart_adds_nothing() {
     let remote = Remote::start();
     remote.set("/feed.xml", Route::feed(fixture("bolivia/feed.xml")));
-    let setup =
-        Setup::new(&format!("[server]\nlisten = \"127.0.0.1:0\"\n{}", source("news", &remote.url("/feed.xml"))));
+    // Due once a year: after the first poll, the source is not due again during the test.
+    let setup = Setup::new(&format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\n{}schedule = \"0 0 1 1 *\"\n",
+        source("news", &remote.url("/feed.xml"))
+    ));
     let mut daemon = setup.run();
     wait_for(Duration::from_secs(20), "16 quotes", || setup.try_count("quotes") == Some(16));
     daemon.signal("TERM");
@@ -364,18 +367,18 @@ fn runs_of_one_source_never_overlap() {
 fn a_run_missed_while_down_happens_once_at_start_up() {
     let remote = Remote::start();
     remote.set("/feed.xml", Route::feed(fixture("bolivia/feed.xml")));
-    // Due every minute; the store says the next run was due an hour ago (60 missed).
+    // Due every hour; the store says the next run was due a day ago (24 missed).
     let config = format!(
-        "[server]\nlisten = \"127.0.0.1:0\"\n{}schedule = \"* * * * *\"\n",
+        "[server]\nlisten = \"127.0.0.1:0\"\n{}schedule = \"0 * * * *\"\n",
         source("news", &remote.url("/feed.xml"))
     );
     let setup = Setup::new(&config);
     setup.poll();
     assert_eq!(remote.hits("/feed.xml"), 1);
-    let an_hour_ago = chrono::Utc::now().timestamp() - 3600;
+    let a_day_ago = chrono::Utc::now().timestamp() - 24 * 3600;
     rusqlite::Connection::open(setup.db_path())
         .unwrap()
-        .execute("UPDATE sources SET next_run_at = ?1", [an_hour_ago])
+        .execute("UPDATE sources SET next_run_at = ?1", [a_day_ago])
         .unwrap();
     let mut daemon = setup.run();
     wait_for(Duration::from_secs(10), "the catch-up poll", || remote.hits("/feed.xml") == 2);

@@ -20,7 +20,7 @@ use crate::extract::Quote;
 
 pub use federation::{Delivery, Event, Follower, RemoteActor};
 pub use read::{AuthorSummary, CitingArticle, PublishedQuote, Selection, SourceSummary};
-pub use schema::latest_version;
+use schema::latest_version;
 
 /// A store error.
 #[derive(Debug, thiserror::Error)]
@@ -332,11 +332,6 @@ impl Store {
             }
             Ok(())
         })
-    }
-
-    /// Sets when a source is next due.
-    pub fn set_next_run(&self, name: &str, at: i64) -> Result<()> {
-        self.write(|tx| tx.execute("UPDATE sources SET next_run_at = ?2 WHERE name = ?1", params![name, at]).map(drop))
     }
 
     /// The content hash stored for an article, if the article is known.

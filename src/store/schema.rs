@@ -136,6 +136,6 @@ pub fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
 }
 
 /// How many migrations this build knows.
-pub fn latest_version() -> usize {
+pub(super) fn latest_version() -> usize {
     MIGRATIONS.len()
 }
