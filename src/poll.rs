@@ -118,6 +118,13 @@ impl fmt::Display for PollReport {
     }
 }
 
+/// A poll that got through: what it found, the validators to keep (only when every
+/// article was stored) and what the feed says about itself.
+type Polled = (PollSummary, Option<Validators>, Option<FeedInfo>);
+
+/// A failed poll: why, and how long the server asked us to wait.
+type PollFailure = (String, Option<Duration>);
+
 /// An article ready to store.
 struct Prepared {
     record: ArticleRecord,
@@ -201,13 +208,12 @@ impl Poller {
         PollReport { source: source.name.clone(), outcome, next_run_at }
     }
 
-    #[allow(clippy::type_complexity)]
     async fn fetch_and_store(
         &self,
         source: &SourceConfig,
         state: &SourceState,
         cancel: &CancellationToken,
-    ) -> Result<(PollSummary, Option<Validators>, Option<FeedInfo>), (String, Option<Duration>)> {
+    ) -> Result<Polled, PollFailure> {
         let conditional = Conditional { etag: state.etag.clone(), last_modified: state.last_modified.clone() };
         let fetched = match &source.location {
             Location::Http(configured) => {
