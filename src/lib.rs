@@ -1,7 +1,13 @@
 //! quotefeed: turns the quotes embedded in news articles into feeds of their own.
 //!
-//! The data flow, one module per step (see DESIGN.md): [`feed`] reads a source's
-//! items → [`extract`] finds the quotes of each article. [`cli`] is the command line.
+//! The data flow, one module per step (see DESIGN.md): [`config`] and [`schedule`]
+//! say what to poll when → [`daemon`] runs the schedule → [`poll`] polls a source:
+//! [`fetch`] gets it, [`feed`] reads its items, [`extract`] (pure, no I/O) finds the
+//! quotes of each article → [`store`] keeps them in SQLite → [`publish`] renders
+//! feeds and pages, [`activitypub`] posts to followers → [`http`] serves both;
+//! [`export`] writes static files. [`cli`] is the command line.
+
+#![warn(missing_docs)]
 
 pub mod activitypub;
 pub mod cli;
