@@ -26,8 +26,6 @@ pub struct Services {
     pub config: Arc<Config>,
     /// The store.
     pub store: Arc<Store>,
-    /// The HTTP client.
-    pub fetcher: Arc<Fetcher>,
     /// The poller.
     pub poller: Arc<Poller>,
     /// ActivityPub, when enabled.
@@ -56,7 +54,7 @@ impl Services {
             config.fetch.per_host_concurrency,
         ));
         let activitypub = ActivityPub::new(&config, Arc::clone(&store), Arc::clone(&fetcher)).map(Arc::new);
-        Ok(Services { config: Arc::new(config), store, fetcher, poller, activitypub })
+        Ok(Services { config: Arc::new(config), store, poller, activitypub })
     }
 
     /// Polls every enabled source (or the one named) once, all at once within the

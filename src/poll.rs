@@ -129,7 +129,6 @@ type PollFailure = (String, Option<Duration>);
 struct Prepared {
     record: ArticleRecord,
     quotes: Vec<Quote>,
-    is_new: bool,
 }
 
 /// At most this many store calls run at once: SQLite has one writer anyway, and a
@@ -261,8 +260,8 @@ impl Poller {
             next = processed.next() => next,
         } {
             match result {
-                Ok(Some((is_new, changes))) => {
-                    if is_new {
+                Ok(Some(changes)) => {
+                    if changes.new_article {
                         summary.new_articles += 1;
                     } else {
                         summary.changed_articles += 1;
@@ -287,18 +286,16 @@ impl Poller {
     }
 
     /// Extracts and stores the quotes of an article that is new or changed; `Ok(None)`
-    /// when it is stored already, unchanged. Returns whether it was new and what
-    /// storing it changed.
-    async fn process(&self, source: &SourceConfig, article: Article) -> Result<Option<(bool, ArticleChanges)>, String> {
+    /// when it is stored already, unchanged. Returns what storing it changed.
+    async fn process(&self, source: &SourceConfig, article: Article) -> Result<Option<ArticleChanges>, String> {
         let Some(prepared) = self.prepare(source, article).await? else { return Ok(None) };
         let name = source.name.clone();
         let now = Utc::now().timestamp();
-        let is_new = prepared.is_new;
         let label = prepared.record.url.clone().unwrap_or_else(|| prepared.record.guid.clone());
         let changes = blocking(&self.store, move |s| s.commit_article(&name, &prepared.record, &prepared.quotes, now))
             .await
             .map_err(|e| format!("{label}: {e}"))?;
-        Ok(Some((is_new, changes)))
+        Ok(Some(changes))
     }
 
     /// Extracts the quotes of an article that is new or changed (`Ok(None)` when it
@@ -364,7 +361,7 @@ impl Poller {
             published_at: article.published.map(|d| d.timestamp()),
             content_hash,
         };
-        Ok(Some(Prepared { record, quotes, is_new: stored.is_none() }))
+        Ok(Some(Prepared { record, quotes }))
     }
 
     /// The quote of a Mastodon embed, from its status fetched as ActivityStreams JSON

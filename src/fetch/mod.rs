@@ -49,8 +49,6 @@ pub struct Response {
     pub moved_to: Option<Url>,
     /// New validators.
     pub validators: Conditional,
-    /// The `Content-Type`.
-    pub content_type: Option<String>,
     /// The body, decompressed.
     pub body: Bytes,
 }
@@ -260,9 +258,8 @@ impl Fetcher {
                 etag: header(response.headers(), ETAG),
                 last_modified: header(response.headers(), LAST_MODIFIED),
             };
-            let content_type = header(response.headers(), reqwest::header::CONTENT_TYPE);
             let body = self.read_body(response).await?;
-            return Ok(Fetched::Full(Response { final_url: current, moved_to, validators, content_type, body }));
+            return Ok(Fetched::Full(Response { final_url: current, moved_to, validators, body }));
         }
         Err(FetchError::TooManyRedirects(self.max_redirects))
     }
@@ -327,7 +324,6 @@ impl Fetcher {
             final_url,
             moved_to: None,
             validators: Conditional { etag: Some(hash), last_modified: None },
-            content_type: None,
             body: Bytes::from(body),
         }))
     }

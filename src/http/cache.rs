@@ -58,11 +58,6 @@ impl Rendered {
         }
     }
 
-    /// The uncompressed bytes.
-    pub fn bytes(&self) -> &Bytes {
-        &self.identity
-    }
-
     fn encoded(&self, encoding: Encoding) -> Bytes {
         match encoding {
             Encoding::Identity => self.identity.clone(),

@@ -143,8 +143,6 @@ pub struct ArticleChanges {
     pub updated: Vec<String>,
     /// Quotes no article cites any more, deleted.
     pub removed: Vec<String>,
-    /// Quotes this article cites.
-    pub cited: usize,
 }
 
 /// Counts of what the store holds.
@@ -356,7 +354,7 @@ impl Store {
         now: i64,
     ) -> Result<ArticleChanges> {
         let changes = self.write(|tx| {
-            let mut changes = ArticleChanges { cited: quotes.len(), ..ArticleChanges::default() };
+            let mut changes = ArticleChanges::default();
             let existing: Option<i64> = tx
                 .query_row("SELECT id FROM articles WHERE source = ?1 AND guid = ?2", [source, &article.guid], |r| r.get(0))
                 .optional()?;
