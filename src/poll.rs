@@ -24,7 +24,7 @@ use crate::extract::{
     ExtractOptions, InputFormat, MainContent, Platform, Quote, TextlessEmbed, extract, mastodon_quote,
 };
 use crate::feed::{Article, parse_feed};
-use crate::fetch::{Conditional, Fetched, Fetcher, Origin, hex};
+use crate::fetch::{Conditional, Fetched, Fetcher, Origin};
 use crate::store::{ArticleChanges, ArticleRecord, FeedInfo, PollRecord, SourceState, Store, Validators};
 
 /// `Accept` for feeds.
@@ -309,7 +309,7 @@ impl Poller {
                 hasher.update([0x1f]);
             }
             hasher.update(article.published.map(|d| d.timestamp()).unwrap_or(0).to_le_bytes());
-            hex(&hasher.finalize())
+            hex::encode(hasher.finalize())
         };
         let (name, guid) = (source.name.clone(), article.id.clone());
         let stored = blocking(&self.store, move |s| s.article_hash(&name, &guid)).await.map_err(|e| e.to_string())?;

@@ -284,7 +284,7 @@ pub fn delete(urls: &Urls, actor: &str, quote_id: &str) -> Value {
 /// `Accept` of a follow.
 pub fn accept(urls: &Urls, actor: &str, follow: &Value) -> Value {
     let follow_id = follow["id"].as_str().unwrap_or_default();
-    let digest = crate::fetch::hex(&<sha2::Sha256 as sha2::Digest>::digest(follow_id.as_bytes()));
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(follow_id.as_bytes()));
     json!({
         "@context": ACTIVITYSTREAMS,
         "id": format!("{}#accepts/{}", urls.actor(actor), &digest[..16]),

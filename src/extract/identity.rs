@@ -19,14 +19,7 @@ pub fn quote_id(platform: Platform, post_id: Option<&str>, author: &Author, text
             format!("{platform}\u{1f}{who}\u{1f}{}", normalize_for_comparison(text))
         }
     };
-    let digest = Sha256::digest(key.as_bytes());
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut id = String::with_capacity(16);
-    for byte in &digest[..8] {
-        id.push(char::from(HEX[usize::from(byte >> 4)]));
-        id.push(char::from(HEX[usize::from(byte & 0xf)]));
-    }
-    id
+    hex::encode(&Sha256::digest(key.as_bytes())[..8])
 }
 
 #[cfg(test)]

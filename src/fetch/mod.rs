@@ -313,7 +313,7 @@ impl Fetcher {
             return Err(FetchError::TooLarge { limit: self.max_bytes });
         }
         let body = tokio::fs::read(path).await.map_err(|e| FetchError::File(format!("{name}: {e}")))?;
-        let hash = format!("\"sha256:{}\"", hex(&Sha256::digest(&body)));
+        let hash = format!("\"sha256:{}\"", hex::encode(Sha256::digest(&body)));
         if conditional.etag.as_deref() == Some(hash.as_str()) {
             return Ok(Fetched::NotModified { moved_to: None });
         }
@@ -327,11 +327,6 @@ impl Fetcher {
             body: Bytes::from(body),
         }))
     }
-}
-
-/// Lowercase hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn header(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {

@@ -44,8 +44,7 @@ impl Rendered {
         last_modified: Option<DateTime<Utc>>,
         body: Vec<u8>,
     ) -> Rendered {
-        let digest = Sha256::digest(&body);
-        let tag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        let tag = hex::encode(&Sha256::digest(&body)[..12]);
         Rendered {
             revision,
             content_type,
