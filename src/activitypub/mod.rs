@@ -95,8 +95,8 @@ impl ActivityPub {
             return Ok(Some(FeedKind::All));
         }
         let name = name.to_string();
-        let sources = blocking(&self.store, |s| s.sources()).await.map_err(|e| e.to_string())?;
-        Ok(sources.into_iter().find(|s| s.name == name).map(FeedKind::Source))
+        let source = blocking(&self.store, move |s| s.source(&name)).await.map_err(|e| e.to_string())?;
+        Ok(source.map(FeedKind::Source))
     }
 
     /// A request signed by one of our actors: `(request-target) host date`, plus

@@ -48,7 +48,7 @@ impl FeedRequest {
     fn resolve(&self, store: &Store) -> Result<Option<FeedKind>, StoreError> {
         Ok(match self {
             FeedRequest::All => Some(FeedKind::All),
-            FeedRequest::Source(name) => store.sources()?.into_iter().find(|s| s.name == *name).map(FeedKind::Source),
+            FeedRequest::Source(name) => store.source(name)?.map(FeedKind::Source),
             FeedRequest::Author(platform, handle) => store.author(*platform, handle)?.map(FeedKind::Author),
         })
     }
@@ -95,7 +95,7 @@ pub fn quote(store: &Store, base: &Url, id: &str) -> Result<Option<Document>, St
 
 /// A source's page.
 pub fn source(store: &Store, base: &Url, name: &str) -> Result<Option<Document>, StoreError> {
-    let Some(source) = store.sources()?.into_iter().find(|s| s.name == name) else { return Ok(None) };
+    let Some(source) = store.source(name)? else { return Ok(None) };
     let quotes = store.published_quotes(Selection::Source(&source.name), PAGE_QUOTES)?;
     Ok(Some(page(pages::source(base, &source, &quotes))))
 }

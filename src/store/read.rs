@@ -1,6 +1,7 @@
 //! What the publishers read: quotes with the articles that cite them, sources with
 //! their state, authors.
 
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::{Result, Store};
@@ -20,6 +21,23 @@ pub enum Selection<'a> {
         /// Their handle (any case).
         handle: &'a str,
     },
+}
+
+impl Selection<'_> {
+    /// The SQL condition on the quotes `q` of the selection, and its parameters.
+    fn condition(self) -> (&'static str, Vec<Value>) {
+        match self {
+            Selection::All => ("1", Vec::new()),
+            Selection::Source(name) => (
+                "q.id IN (SELECT c.quote_id FROM citations c JOIN articles a ON a.id = c.article_id WHERE a.source = ?)",
+                vec![Value::from(name.to_string())],
+            ),
+            Selection::Author { platform, handle } => (
+                "q.platform = ? AND q.author_handle = ? COLLATE NOCASE",
+                vec![Value::from(platform.as_str().to_string()), Value::from(handle.to_string())],
+            ),
+        }
+    }
 }
 
 /// A quote as published, with the articles that cite it.
@@ -123,6 +141,31 @@ fn published_quote(row: &Row<'_>) -> rusqlite::Result<PublishedQuote> {
     })
 }
 
+/// A source with its state, its quote count and its newest quote's date.
+const SOURCE_SUMMARY: &str = "SELECT s.name, s.url, s.title, s.site_url, s.language, s.last_attempt_at, s.last_success_at,
+        s.last_error, s.error_count, s.next_run_at,
+        (SELECT COUNT(DISTINCT c.quote_id) FROM citations c JOIN articles a ON a.id = c.article_id WHERE a.source = s.name),
+        (SELECT MAX(q.cited_at) FROM quotes q JOIN citations c ON c.quote_id = q.id JOIN articles a ON a.id = c.article_id
+         WHERE a.source = s.name)
+     FROM sources s";
+
+fn source_summary(r: &Row<'_>) -> rusqlite::Result<SourceSummary> {
+    Ok(SourceSummary {
+        name: r.get(0)?,
+        url: r.get(1)?,
+        title: r.get(2)?,
+        site_url: r.get(3)?,
+        language: r.get(4)?,
+        last_attempt_at: r.get(5)?,
+        last_success_at: r.get(6)?,
+        last_error: r.get(7)?,
+        error_count: r.get(8)?,
+        next_run_at: r.get(9)?,
+        quotes: r.get(10)?,
+        newest_quote_at: r.get(11)?,
+    })
+}
+
 /// Fills in the citations of the quotes, in one query.
 fn add_citations(connection: &Connection, quotes: &mut [PublishedQuote]) -> rusqlite::Result<()> {
     if quotes.is_empty() {
@@ -175,35 +218,17 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<PublishedQuote>> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+        let (condition, mut values) = selection.condition();
+        values.push(Value::from(i64::try_from(limit).unwrap_or(i64::MAX)));
+        values.push(Value::from(i64::try_from(offset).unwrap_or(i64::MAX)));
+        let sql = format!(
+            "SELECT {QUOTE_COLUMNS} FROM quotes q WHERE {condition} ORDER BY q.cited_at DESC, q.seq DESC LIMIT ? OFFSET ?"
+        );
         self.read(|c| {
-            let mut quotes: Vec<PublishedQuote> = match selection {
-                Selection::All => {
-                    let sql =
-                        format!("SELECT {QUOTE_COLUMNS} FROM quotes q ORDER BY q.cited_at DESC, q.seq DESC LIMIT ?1 OFFSET ?2");
-                    c.prepare_cached(&sql)?.query_map([limit, offset], published_quote)?.collect::<rusqlite::Result<_>>()?
-                }
-                Selection::Source(name) => {
-                    let sql = format!(
-                        "SELECT {QUOTE_COLUMNS} FROM quotes q WHERE q.id IN
-                         (SELECT c.quote_id FROM citations c JOIN articles a ON a.id = c.article_id WHERE a.source = ?1)
-                         ORDER BY q.cited_at DESC, q.seq DESC LIMIT ?2 OFFSET ?3"
-                    );
-                    c.prepare_cached(&sql)?
-                        .query_map(params![name, limit, offset], published_quote)?
-                        .collect::<rusqlite::Result<_>>()?
-                }
-                Selection::Author { platform, handle } => {
-                    let sql = format!(
-                        "SELECT {QUOTE_COLUMNS} FROM quotes q WHERE q.platform = ?1 AND q.author_handle = ?2 COLLATE NOCASE
-                         ORDER BY q.cited_at DESC, q.seq DESC LIMIT ?3 OFFSET ?4"
-                    );
-                    c.prepare_cached(&sql)?
-                        .query_map(params![platform.as_str(), handle, limit, offset], published_quote)?
-                        .collect::<rusqlite::Result<_>>()?
-                }
-            };
+            let mut quotes: Vec<PublishedQuote> = c
+                .prepare_cached(&sql)?
+                .query_map(params_from_iter(values), published_quote)?
+                .collect::<rusqlite::Result<_>>()?;
             add_citations(c, &mut quotes)?;
             Ok(quotes)
         })
@@ -211,19 +236,9 @@ impl Store {
 
     /// How many quotes a selection holds.
     pub fn count_quotes(&self, selection: Selection<'_>) -> Result<i64> {
-        self.read(|c| match selection {
-            Selection::All => c.query_row("SELECT COUNT(*) FROM quotes", [], |r| r.get(0)),
-            Selection::Source(name) => c.query_row(
-                "SELECT COUNT(DISTINCT c.quote_id) FROM citations c JOIN articles a ON a.id = c.article_id WHERE a.source = ?1",
-                [name],
-                |r| r.get(0),
-            ),
-            Selection::Author { platform, handle } => c.query_row(
-                "SELECT COUNT(*) FROM quotes WHERE platform = ?1 AND author_handle = ?2 COLLATE NOCASE",
-                params![platform.as_str(), handle],
-                |r| r.get(0),
-            ),
-        })
+        let (condition, values) = selection.condition();
+        let sql = format!("SELECT COUNT(*) FROM quotes q WHERE {condition}");
+        self.read(|c| c.query_row(&sql, params_from_iter(values), |r| r.get(0)))
     }
 
     /// One quote by id.
@@ -241,32 +256,13 @@ impl Store {
     /// Every source the store knows, by name, with its state and quote count.
     pub fn sources(&self) -> Result<Vec<SourceSummary>> {
         self.read(|c| {
-            let mut statement = c.prepare_cached(
-                "SELECT s.name, s.url, s.title, s.site_url, s.language, s.last_attempt_at, s.last_success_at, s.last_error,
-                        s.error_count, s.next_run_at,
-                        (SELECT COUNT(DISTINCT c.quote_id) FROM citations c JOIN articles a ON a.id = c.article_id WHERE a.source = s.name),
-                        (SELECT MAX(q.cited_at) FROM quotes q JOIN citations c ON c.quote_id = q.id JOIN articles a ON a.id = c.article_id WHERE a.source = s.name)
-                 FROM sources s ORDER BY s.name",
-            )?;
-            statement
-                .query_map([], |r| {
-                    Ok(SourceSummary {
-                        name: r.get(0)?,
-                        url: r.get(1)?,
-                        title: r.get(2)?,
-                        site_url: r.get(3)?,
-                        language: r.get(4)?,
-                        last_attempt_at: r.get(5)?,
-                        last_success_at: r.get(6)?,
-                        last_error: r.get(7)?,
-                        error_count: r.get(8)?,
-                        next_run_at: r.get(9)?,
-                        quotes: r.get(10)?,
-                        newest_quote_at: r.get(11)?,
-                    })
-                })?
-                .collect()
+            c.prepare_cached(&format!("{SOURCE_SUMMARY} ORDER BY s.name"))?.query_map([], source_summary)?.collect()
         })
+    }
+
+    /// One source with its state and quote count, if the store knows it.
+    pub fn source(&self, name: &str) -> Result<Option<SourceSummary>> {
+        self.read(|c| c.query_row(&format!("{SOURCE_SUMMARY} WHERE s.name = ?1"), [name], source_summary).optional())
     }
 
     /// An author as stored (the handle's case as first seen) if any quote is theirs.
