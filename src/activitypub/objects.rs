@@ -109,7 +109,7 @@ fn escape(text: &str) -> String {
 pub fn actor(urls: &Urls, kind: &FeedKind, public_pem: &str) -> Value {
     let name = actor_name(kind);
     let id = urls.actor(&name);
-    let feed = |format: Format| format!("{}{}.{}", urls.base(), kind.feed_path(), format.extension());
+    let feed = |format: Format| kind.feed_url(urls.base(), format);
     let link = |url: &str| format!("<a href=\"{0}\" rel=\"nofollow noopener noreferrer\">{0}</a>", escape(url));
     let mut attachment = vec![
         json!({"type": "PropertyValue", "name": "RSS", "value": link(&feed(Format::Rss))}),
@@ -143,7 +143,7 @@ pub fn actor(urls: &Urls, kind: &FeedKind, public_pem: &str) -> Value {
         "preferredUsername": name,
         "name": kind.title(),
         "summary": summary,
-        "url": format!("{}{}", urls.base(), kind.page_path()),
+        "url": kind.page_url(urls.base()),
         "icon": {"type": "Image", "mediaType": "image/png", "url": format!("{}icon.png", urls.base())},
         "inbox": urls.inbox(&name),
         "outbox": urls.outbox(&name),

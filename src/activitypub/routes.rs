@@ -83,10 +83,6 @@ async fn feed_of(state: &AppState, name: &str) -> Result<FeedKind, Response> {
     }
 }
 
-fn page_url(state: &AppState, kind: &FeedKind) -> String {
-    format!("{}{}", state.services.config.server.base_url, kind.page_path())
-}
-
 #[derive(Deserialize)]
 struct WebfingerQuery {
     resource: Option<String>,
@@ -114,7 +110,7 @@ async fn webfinger(State(state): State<Arc<AppState>>, Query(query): Query<Webfi
         Ok(kind) => kind,
         Err(response) => return response,
     };
-    json("application/jrd+json; charset=utf-8", &objects::webfinger(&ap.urls, &name, &page_url(&state, &kind)))
+    json("application/jrd+json; charset=utf-8", &objects::webfinger(&ap.urls, &name, &kind.page_url(ap.urls.base())))
 }
 
 async fn nodeinfo_links(State(state): State<Arc<AppState>>) -> Response {

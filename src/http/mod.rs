@@ -21,8 +21,9 @@ pub use cache::{Cache, Rendered};
 
 use crate::activitypub;
 use crate::daemon::Services;
+use crate::extract::Platform;
 use crate::publish::site::{self, FeedRequest};
-use crate::publish::{DEFAULT_LIMIT, Format, MAX_LIMIT, parse_platform};
+use crate::publish::{DEFAULT_LIMIT, Format, MAX_LIMIT};
 use crate::store::{Store, StoreError};
 
 /// Seconds feed readers and proxies may reuse a feed.
@@ -228,7 +229,7 @@ async fn feed_author(
     Query(query): Query<FeedQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(platform) = parse_platform(&platform) else { return not_found(&format!("no platform \"{platform}\"")) };
+    let Some(platform) = Platform::parse(&platform) else { return not_found(&format!("no platform \"{platform}\"")) };
     match split_file(&file) {
         Some((handle, format)) => {
             let handle = handle.trim_start_matches('@').to_string();
@@ -268,7 +269,7 @@ async fn author_page(
     Path((platform, handle)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(platform) = parse_platform(&platform) else { return not_found(&format!("no platform \"{platform}\"")) };
+    let Some(platform) = Platform::parse(&platform) else { return not_found(&format!("no platform \"{platform}\"")) };
     let base = state.base();
     let missing = format!("no quotes of @{handle} on {}", platform.label());
     let key = format!("authors/{platform}/{}", handle.to_lowercase());

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use maud::{Markup, PreEscaped, html};
 use sha2::{Digest, Sha256};
 
-use crate::extract::{Author, Platform};
+use crate::extract::{Author, Platform, Quote};
 use crate::store::PublishedQuote;
 
 /// The stable id of a quote's item in every feed: a `urn:uuid:` made from the quote
@@ -86,11 +86,11 @@ pub fn human_date(iso: &str) -> String {
 }
 
 /// The quote's body as HTML: the sanitized quote, else its text in paragraphs.
-fn body(quote: &PublishedQuote) -> Markup {
-    match &quote.quote.html {
+pub(super) fn quote_body(quote: &Quote) -> Markup {
+    match &quote.html {
         // Rendered by the extractor's sanitizing renderer.
         Some(html) if !html.is_empty() => PreEscaped(html.clone()),
-        _ => html! { @for line in quote.quote.text.lines() { p { (line) } } },
+        _ => html! { @for line in quote.text.lines() { p { (line) } } },
     }
 }
 
@@ -101,7 +101,7 @@ pub fn quote_html(quote: &PublishedQuote) -> String {
     let who = display_author(&q.author, q.platform);
     html! {
         blockquote cite=[q.url.as_deref()] {
-            (body(quote))
+            (quote_body(q))
             p {
                 "— "
                 @match &q.author.url { Some(url) => a href=(url) { (who) }, None => (who) }

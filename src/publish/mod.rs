@@ -93,8 +93,18 @@ impl FeedKind {
         }
     }
 
+    /// The feed's URL in a format, under the public base URL (ending in `/`).
+    pub fn feed_url(&self, base: &Url, format: Format) -> String {
+        format!("{base}{}.{}", self.feed_path(), format.extension())
+    }
+
+    /// The URL of the HTML page showing the same quotes.
+    pub fn page_url(&self, base: &Url) -> String {
+        format!("{base}{}", self.page_path())
+    }
+
     /// The feed's path without extension (`feeds/all`, `feeds/source/NAME`, …).
-    pub fn feed_path(&self) -> String {
+    fn feed_path(&self) -> String {
         match self {
             FeedKind::All => "feeds/all".into(),
             FeedKind::Source(source) => format!("feeds/source/{}", source.name),
@@ -103,11 +113,11 @@ impl FeedKind {
     }
 
     /// The path of the HTML page showing the same quotes.
-    pub fn page_path(&self) -> String {
+    fn page_path(&self) -> String {
         match self {
             FeedKind::All => String::new(),
             FeedKind::Source(source) => format!("sources/{}", source.name),
-            FeedKind::Author(author) => format!("authors/{}/{}", author.platform, author.handle),
+            FeedKind::Author(author) => author_page_path(author.platform, &author.handle),
         }
     }
 
@@ -117,11 +127,7 @@ impl FeedKind {
             FeedKind::All => "quotefeed: every quote".into(),
             FeedKind::Source(source) => format!("Quotes from {}", source.title.as_deref().unwrap_or(&source.name)),
             FeedKind::Author(author) => {
-                let who = match &author.name {
-                    Some(name) => format!("{name} (@{})", author.handle),
-                    None => format!("@{}", author.handle),
-                };
-                format!("{who} on {}, as quoted in the news", author.platform.label())
+                format!("{} on {}, as quoted in the news", author_label(author), author.platform.label())
             }
         }
     }
@@ -167,12 +173,12 @@ pub struct Feed {
 impl Feed {
     /// The feed's own URL in a format.
     pub fn self_url(&self, format: Format) -> String {
-        format!("{}{}.{}", self.base, self.kind.feed_path(), format.extension())
+        self.kind.feed_url(&self.base, format)
     }
 
     /// The URL of the HTML page with the same quotes.
     pub fn page_url(&self) -> String {
-        format!("{}{}", self.base, self.kind.page_path())
+        self.kind.page_url(&self.base)
     }
 
     /// When the feed last changed: its newest item's latest date (the Unix epoch
@@ -197,7 +203,15 @@ pub fn item_date(quote: &PublishedQuote) -> DateTime<Utc> {
     DateTime::from_timestamp(quote.cited_at, 0).unwrap_or_default()
 }
 
-/// Parses a `platform` path segment.
-pub fn parse_platform(segment: &str) -> Option<Platform> {
-    Platform::parse(segment)
+/// The path of an author's page.
+fn author_page_path(platform: Platform, handle: &str) -> String {
+    format!("authors/{platform}/{handle}")
+}
+
+/// An author for people: "Name (@handle)", or "@handle".
+fn author_label(author: &AuthorSummary) -> String {
+    match &author.name {
+        Some(name) => format!("{name} (@{})", author.handle),
+        None => format!("@{}", author.handle),
+    }
 }

@@ -7,8 +7,8 @@ use chrono::DateTime;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use url::Url;
 
-use super::item::human_date;
-use super::{FeedKind, Format, display_author};
+use super::item::{human_date, quote_body};
+use super::{FeedKind, Format, author_label, author_page_path, display_author};
 use crate::extract::Platform;
 use crate::store::{AuthorSummary, PublishedQuote, SourceSummary};
 
@@ -38,11 +38,10 @@ footer { padding: 2rem 1rem 3rem; }
 "#;
 
 fn feed_links(base: &Url, kind: &FeedKind) -> Markup {
-    let path = kind.feed_path();
     html! {
         span.feeds {
             @for format in Format::ALL {
-                a href={ (base) (path) "." (format.extension()) } type=(format.media_type()) {
+                a href=(kind.feed_url(base, format)) type=(format.media_type()) {
                     @match format { Format::Rss => "RSS", Format::Atom => "Atom", Format::Json => "JSON Feed" }
                 }
             }
@@ -62,7 +61,7 @@ fn layout(base: &Url, title: &str, feeds: &[(&FeedKind, &str)], content: Markup)
                 @for (kind, label) in feeds {
                     @for format in Format::ALL {
                         link rel="alternate" type=(format.media_type()) title={ (label) " (" (format.extension()) ")" }
-                            href={ (base) (kind.feed_path()) "." (format.extension()) };
+                            href=(kind.feed_url(base, format));
                     }
                 }
                 style { (PreEscaped(STYLE)) }
@@ -82,28 +81,18 @@ fn time(unix: Option<i64>) -> String {
         .map_or_else(|| "never".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
 }
 
-fn author_path(platform: Platform, handle: &str) -> String {
-    format!("authors/{platform}/{handle}")
-}
-
 /// A quote as a card: the quote, who said it and when, and where it was quoted.
 fn quote_card(base: &Url, quote: &PublishedQuote, link_to_page: bool) -> Markup {
     let q = &quote.quote;
     let who = display_author(&q.author, q.platform);
     html! {
         article.quote id={ "q-" (q.id) } {
-            blockquote {
-                @match &q.html {
-                    // Sanitized by the extractor's renderer.
-                    Some(body) if !body.is_empty() => (PreEscaped(body)),
-                    _ => { @for line in q.text.lines() { p { (line) } } }
-                }
-            }
+            blockquote { (quote_body(q)) }
             p.meta {
                 "— "
                 @match (&q.author.handle, q.platform) {
                     (Some(handle), platform) if platform != Platform::Blockquote => {
-                        a.who href={ (base) (author_path(platform, handle)) } { (who) }
+                        a.who href={ (base) (author_page_path(platform, handle)) } { (who) }
                     }
                     _ => span.who { (who) },
                 }
@@ -206,10 +195,7 @@ pub fn source(base: &Url, source: &SourceSummary, quotes: &[PublishedQuote]) -> 
 /// An author with their feeds and quotes.
 pub fn author(base: &Url, author: &AuthorSummary, quotes: &[PublishedQuote]) -> String {
     let kind = FeedKind::Author(author.clone());
-    let who = match &author.name {
-        Some(name) => format!("{name} (@{})", author.handle),
-        None => format!("@{}", author.handle),
-    };
+    let who = author_label(author);
     let content = html! {
         h1 { (who) }
         p.muted { (author.quotes) " quotes on " (author.platform.label()) }
