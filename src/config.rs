@@ -456,7 +456,7 @@ impl Config {
 /// Source names appear in URLs and ActivityPub account names.
 fn is_valid_name(name: &str) -> bool {
     !name.is_empty()
-        && name != "all"
+        && name != crate::store::ALL_ACTOR
         && name.len() <= 64
         && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
         && name.as_bytes()[0].is_ascii_alphanumeric()

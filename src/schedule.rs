@@ -64,18 +64,7 @@ impl Schedule {
 
     /// The next `count` times after `after`.
     pub fn upcoming(&self, after: DateTime<Utc>, count: usize) -> Vec<DateTime<Utc>> {
-        let mut times = Vec::with_capacity(count);
-        let mut at = after;
-        while times.len() < count {
-            match self.next_after(at) {
-                Some(next) => {
-                    times.push(next);
-                    at = next;
-                }
-                None => break,
-            }
-        }
-        times
+        std::iter::successors(self.next_after(after), |&at| self.next_after(at)).take(count).collect()
     }
 
     /// A small delay, the same for a source on every run, so that sources on the same

@@ -21,6 +21,7 @@ use url::Url;
 
 use crate::config::Config;
 use crate::fetch::{FetchError, Fetcher, Origin};
+use crate::http::http_date;
 use crate::poll::{ACTIVITY_ACCEPT, blocking};
 use crate::publish::FeedKind;
 use crate::store::{ALL_ACTOR, RemoteActor, Store};
@@ -44,11 +45,6 @@ pub struct ActivityPub {
     pub wake: Notify,
     /// The first retry's delay; later ones grow from it.
     retry_base: Duration,
-}
-
-/// The `Date` header value for now.
-pub fn http_date() -> String {
-    chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
 /// The `Host` header value for a URL (the port only when it is not the default).
@@ -109,34 +105,31 @@ impl ActivityPub {
         url: &Url,
         body: Option<Vec<u8>>,
     ) -> reqwest::Request {
-        let date = http_date();
+        let date = http_date(chrono::Utc::now());
         let host = host_header(url);
-        let client = self.fetcher.client(Origin::Remote);
-        let mut builder = client.request(method.clone(), url.clone()).header("date", &date);
-        let signature = match body {
-            Some(body) => {
-                let digest = signature::digest(&body);
-                let value = signature::sign(
-                    &key.private,
-                    &self.urls.key_id(actor),
-                    method.as_str(),
-                    &path_and_query(url),
-                    &[("host", &host), ("date", &date), ("digest", &digest)],
-                );
-                builder = builder
-                    .header("digest", digest)
-                    .header(CONTENT_TYPE, "application/activity+json")
-                    .header(ACCEPT, ACTIVITY_ACCEPT)
-                    .body(body);
-                value
-            }
-            None => {
-                builder = builder.header(ACCEPT, ACTIVITY_ACCEPT);
-                let headers = [("host", host.as_str()), ("date", date.as_str())];
-                signature::sign(&key.private, &self.urls.key_id(actor), method.as_str(), &path_and_query(url), &headers)
-            }
-        };
-        builder.header("signature", signature).build().expect("a request with valid headers builds")
+        let digest = body.as_deref().map(signature::digest);
+        let mut signed_headers = vec![("host", host.as_str()), ("date", date.as_str())];
+        if let Some(digest) = &digest {
+            signed_headers.push(("digest", digest));
+        }
+        let signature = signature::sign(
+            &key.private,
+            &self.urls.key_id(actor),
+            method.as_str(),
+            &path_and_query(url),
+            &signed_headers,
+        );
+        let mut builder = self
+            .fetcher
+            .client(Origin::Remote)
+            .request(method, url.clone())
+            .header("date", &date)
+            .header(ACCEPT, ACTIVITY_ACCEPT)
+            .header("signature", signature);
+        if let (Some(body), Some(digest)) = (body, digest) {
+            builder = builder.header("digest", digest).header(CONTENT_TYPE, "application/activity+json").body(body);
+        }
+        builder.build().expect("a request with valid headers builds")
     }
 
     /// Fetches a remote ActivityPub document with a GET signed by `@all` (servers in

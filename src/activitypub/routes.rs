@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::ActivityPub;
 use super::inbox::{MAX_BODY, Refusal};
 use super::objects::{self, actor_name};
-use crate::http::AppState;
+use crate::http::{AppState, not_found, server_error, text_response};
 use crate::poll::blocking;
 use crate::publish::FeedKind;
 use crate::publish::site;
@@ -49,19 +49,6 @@ fn activity_json(value: &Value) -> Response {
     json("application/activity+json; charset=utf-8", value)
 }
 
-fn text(status: StatusCode, message: &str) -> Response {
-    (status, [("content-type", "text/plain; charset=utf-8")], format!("{message}\n")).into_response()
-}
-
-fn not_found(what: &str) -> Response {
-    text(StatusCode::NOT_FOUND, &format!("404 Not Found: {what}"))
-}
-
-fn internal(error: &str) -> Response {
-    tracing::error!("{error}");
-    text(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error")
-}
-
 /// Whether a client asks for ActivityPub JSON rather than a page.
 fn wants_activity(headers: &HeaderMap) -> bool {
     headers
@@ -79,7 +66,7 @@ async fn feed_of(state: &AppState, name: &str) -> Result<FeedKind, Response> {
     match ap(state).feed_of(name).await {
         Ok(Some(kind)) => Ok(kind),
         Ok(None) => Err(not_found(&format!("no actor {name}"))),
-        Err(e) => Err(internal(&e)),
+        Err(e) => Err(server_error(&e)),
     }
 }
 
@@ -91,7 +78,7 @@ struct WebfingerQuery {
 async fn webfinger(State(state): State<Arc<AppState>>, Query(query): Query<WebfingerQuery>) -> Response {
     let ap = ap(&state);
     let Some(resource) = query.resource else {
-        return text(StatusCode::BAD_REQUEST, "400 Bad Request: resource is missing");
+        return text_response(StatusCode::BAD_REQUEST, "400 Bad Request: resource is missing");
     };
     let name = match resource.strip_prefix("acct:") {
         Some(account) => {
@@ -124,7 +111,7 @@ async fn nodeinfo(State(state): State<Arc<AppState>>) -> Response {
             "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"; charset=utf-8",
             &objects::nodeinfo(counts.sources + 1, counts.quotes),
         ),
-        Err(e) => internal(&e.to_string()),
+        Err(e) => server_error(&e),
     }
 }
 
@@ -148,7 +135,7 @@ async fn actor(State(state): State<Arc<AppState>>, Path(name): Path<String>, hea
                 ([("content-type", "text/html; charset=utf-8"), ("vary", "Accept")], page.body).into_response()
             }
             Ok(None) => not_found(&format!("no actor {name}")),
-            Err(e) => internal(&e.to_string()),
+            Err(e) => server_error(&e),
         };
     }
     let ap = ap(&state);
@@ -158,7 +145,7 @@ async fn actor(State(state): State<Arc<AppState>>, Path(name): Path<String>, hea
             response.headers_mut().insert("vary", "Accept".parse().expect("a valid header"));
             response
         }
-        Err(e) => internal(&e),
+        Err(e) => server_error(&e),
     }
 }
 
@@ -199,7 +186,7 @@ async fn outbox(
     .expect("rendering does not panic");
     match result {
         Ok(document) => activity_json(&document),
-        Err(e) => internal(&e.to_string()),
+        Err(e) => server_error(&e),
     }
 }
 
@@ -210,7 +197,7 @@ async fn followers(State(state): State<Arc<AppState>>, Path(name): Path<String>)
     let actor = name.clone();
     match blocking(&state.services.store, move |s| s.follower_count(&actor)).await {
         Ok(count) => activity_json(&objects::counted_collection(&ap(&state).urls.followers(&name), count)),
-        Err(e) => internal(&e.to_string()),
+        Err(e) => server_error(&e),
     }
 }
 
@@ -244,7 +231,7 @@ async fn note(
             activity_json(&document)
         }
         Ok(None) => not_found("no such note"),
-        Err(e) => internal(&e.to_string()),
+        Err(e) => server_error(&e),
     }
 }
 
@@ -259,7 +246,7 @@ async fn receive(state: &AppState, uri: &Uri, headers: &HeaderMap, body: &[u8]) 
                 Refusal::BadRequest(_) => StatusCode::BAD_REQUEST,
             };
             metrics::counter!("quotefeed_inbox_refused_total", "status" => status.as_u16().to_string()).increment(1);
-            text(status, &refusal.to_string())
+            text_response(status, &refusal.to_string())
         }
     }
 }

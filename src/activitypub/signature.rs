@@ -106,7 +106,6 @@ impl SignatureHeader {
             }
             rest = remaining.trim_start().trim_start_matches(',').trim_start();
         }
-        let algorithm: Option<String> = algorithm;
         if let Some(a) = &algorithm
             && !matches!(a.as_str(), "rsa-sha256" | "hs2019")
         {

@@ -12,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use chrono::{DateTime, Utc};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
@@ -113,20 +114,29 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-fn not_found(what: &str) -> Response {
-    (StatusCode::NOT_FOUND, [("content-type", "text/plain; charset=utf-8")], format!("404 Not Found: {what}\n"))
-        .into_response()
+/// A time as HTTP writes it (`Date`, `Last-Modified`): `Tue, 12 Nov 2019 17:45:12 GMT`.
+pub fn http_date(time: DateTime<Utc>) -> String {
+    time.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+/// A plain-text response of one line.
+pub(crate) fn text_response(status: StatusCode, message: &str) -> Response {
+    (status, [("content-type", "text/plain; charset=utf-8")], format!("{message}\n")).into_response()
+}
+
+/// 404, saying what was not found.
+pub(crate) fn not_found(what: &str) -> Response {
+    text_response(StatusCode::NOT_FOUND, &format!("404 Not Found: {what}"))
 }
 
 fn bad_request(what: &str) -> Response {
-    (StatusCode::BAD_REQUEST, [("content-type", "text/plain; charset=utf-8")], format!("400 Bad Request: {what}\n"))
-        .into_response()
+    text_response(StatusCode::BAD_REQUEST, &format!("400 Bad Request: {what}"))
 }
 
-fn server_error(error: &StoreError) -> Response {
+/// 500; the error goes to the log, not to the client.
+pub(crate) fn server_error(error: &dyn std::fmt::Display) -> Response {
     tracing::error!("{error}");
-    (StatusCode::INTERNAL_SERVER_ERROR, [("content-type", "text/plain; charset=utf-8")], "500 Internal Server Error\n")
-        .into_response()
+    text_response(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error")
 }
 
 /// Serves `key` from the cache, or renders it (off the async threads) at the
