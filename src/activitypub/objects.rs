@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::publish::{FeedKind, Format, item_date, quote_html};
+use crate::publish::{FeedKind, Format, quote_html};
 use crate::store::PublishedQuote;
 
 /// The ActivityStreams public collection.
@@ -79,11 +79,7 @@ impl Urls {
 
     /// `host[:port]`, as in `acct:NAME@HOST`.
     pub fn acct_host(&self) -> String {
-        let host = self.base.host_str().unwrap_or("localhost");
-        match self.base.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.to_string(),
-        }
+        super::host_header(&self.base)
     }
 
     /// The actor name an actor id names, if it is one of ours.
@@ -192,8 +188,7 @@ pub fn nodeinfo(actors: i64, posts: i64) -> Value {
 fn hashtags(text: &str) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();
     let mut previous = ' ';
-    let chars = text.char_indices().peekable();
-    for (i, c) in chars {
+    for (i, c) in text.char_indices() {
         if c == '#' && !(previous.is_alphanumeric() || previous == '_' || previous == '&') {
             let rest = &text[i + 1..];
             let length = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
@@ -222,7 +217,7 @@ pub fn note(urls: &Urls, actor: &str, quote: &PublishedQuote) -> Value {
         "type": "Note",
         "attributedTo": urls.actor(actor),
         "url": page,
-        "published": item_date(quote).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "published": timestamp(quote.cited_at),
         "to": [PUBLIC],
         "cc": [urls.followers(actor)],
         "content": quote_html(quote),
@@ -230,10 +225,14 @@ pub fn note(urls: &Urls, actor: &str, quote: &PublishedQuote) -> Value {
         "tag": tags
     });
     if quote.updated_at > quote.first_seen_at {
-        let updated = chrono::DateTime::from_timestamp(quote.updated_at, 0).unwrap_or_default();
-        note["updated"] = json!(updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        note["updated"] = json!(timestamp(quote.updated_at));
     }
     note
+}
+
+/// Unix seconds as an ActivityStreams date.
+fn timestamp(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn context() -> Value {
@@ -254,8 +253,11 @@ pub fn create(urls: &Urls, actor: &str, note: Value) -> Value {
     })
 }
 
-/// `Update` of a corrected note.
-pub fn update(urls: &Urls, actor: &str, note: Value, at: i64) -> Value {
+/// `Update` of a note corrected at `at` (Unix seconds). The note always carries
+/// `updated`, which Mastodon needs to apply an edit, even when the correction came
+/// within the second the quote was first stored.
+pub fn update(urls: &Urls, actor: &str, mut note: Value, at: i64) -> Value {
+    note["updated"] = json!(timestamp(at));
     json!({
         "@context": context(),
         "id": format!("{}#update-{at}", note["id"].as_str().unwrap_or_default()),
