@@ -277,6 +277,16 @@ fn the_inbox_refuses_what_is_not_properly_signed() {
     assert_eq!(followers(), 0, "nothing refused changed anything");
     assert_eq!(setup.count("deliveries"), 0);
 
+    // When our store fails, the sender is told to retry (5xx), not that its Follow
+    // is malformed, and our database's details stay in our log.
+    let writer = rusqlite::Connection::open(setup.db_path()).unwrap();
+    writer.execute_batch("ALTER TABLE followers RENAME TO followers_away").unwrap();
+    let store_down = post(&inbox, &tester.signed(&inbox, &body, &now_date(), &tester.private_pem), body.clone());
+    writer.execute_batch("ALTER TABLE followers_away RENAME TO followers").unwrap();
+    assert_eq!(store_down.status, 503, "{}", store_down.text());
+    assert!(!store_down.text().contains(".db"), "{}", store_down.text());
+    assert_eq!((followers(), setup.count("deliveries")), (0, 0));
+
     // The same Follow, properly signed, is accepted, and an Accept goes back.
     let accepted = post(&inbox, &tester.signed(&inbox, &body, &now_date(), &tester.private_pem), body.clone());
     assert_eq!(accepted.status, 202, "{}", accepted.text());

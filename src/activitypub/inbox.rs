@@ -27,6 +27,9 @@ pub enum Refusal {
     /// A malformed activity (400).
     #[error("{0}")]
     BadRequest(String),
+    /// Our store failed (503): the sender should try again later.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -100,7 +103,7 @@ impl ActivityPub {
 
     async fn handle(&self, activity: &Value, actor_id: &str, owner: &crate::store::RemoteActor) -> Result<(), Refusal> {
         let kind = activity.get("type").and_then(Value::as_str).unwrap_or("");
-        let store_error = |e: crate::store::StoreError| Refusal::BadRequest(format!("cannot store: {e}"));
+        let store_error = |e: crate::store::StoreError| Refusal::Unavailable(format!("cannot store: {e}"));
         match kind {
             "Follow" => {
                 let object =
@@ -109,7 +112,7 @@ impl ActivityPub {
                     .urls
                     .actor_name(object)
                     .ok_or_else(|| Refusal::BadRequest(format!("{object} is not an actor here")))?;
-                if self.feed_of(&name).await.map_err(Refusal::BadRequest)?.is_none() {
+                if self.feed_of(&name).await.map_err(Refusal::Unavailable)?.is_none() {
                     return Err(Refusal::BadRequest(format!("no actor {name} here")));
                 }
                 let inbox =

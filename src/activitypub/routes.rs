@@ -239,16 +239,26 @@ async fn receive(state: &AppState, uri: &Uri, headers: &HeaderMap, body: &[u8]) 
     let target = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
     match ap(state).receive(target, headers, body).await {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
+        // Our failure: logged, and the sender is told to try again later.
+        Err(Refusal::Unavailable(error)) => {
+            tracing::error!("cannot take an activity: {error}");
+            refused(StatusCode::SERVICE_UNAVAILABLE, "try again later")
+        }
         Err(refusal) => {
             tracing::info!("refused an activity: {refusal}");
-            let status = match refusal {
-                Refusal::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-                Refusal::BadRequest(_) => StatusCode::BAD_REQUEST,
+            let status = if matches!(refusal, Refusal::Unauthorized(_)) {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::BAD_REQUEST
             };
-            metrics::counter!("quotefeed_inbox_refused_total", "status" => status.as_u16().to_string()).increment(1);
-            text_response(status, &refusal.to_string())
+            refused(status, &refusal.to_string())
         }
     }
+}
+
+fn refused(status: StatusCode, message: &str) -> Response {
+    metrics::counter!("quotefeed_inbox_refused_total", "status" => status.as_u16().to_string()).increment(1);
+    text_response(status, message)
 }
 
 async fn inbox(
