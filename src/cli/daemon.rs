@@ -1,4 +1,4 @@
-//! `quotefeed run`, `quotefeed poll` and `quotefeed check`.
+//! `quotefeed run`, `quotefeed poll`, `quotefeed check` and `quotefeed export`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;

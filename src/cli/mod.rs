@@ -1,4 +1,4 @@
-//! The command line: `quotefeed extract`, `run`, `poll` and `check`.
+//! The command line: `quotefeed extract`, `run`, `poll`, `check` and `export`.
 
 mod daemon;
 mod extract;
