@@ -12,6 +12,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+use crate::safety::Limits;
 use crate::schedule::{DEFAULT_SCHEDULE, Schedule};
 
 /// Where `quotefeed` looks for its configuration when no `--config` is given.
@@ -30,6 +31,8 @@ pub struct Config {
     pub fetch: FetchConfig,
     /// ActivityPub.
     pub activitypub: ActivityPubConfig,
+    /// Ceilings on what one quote may store.
+    pub limits: Limits,
     /// The configured sources.
     pub sources: Vec<SourceConfig>,
 }
@@ -132,6 +135,7 @@ struct RawConfig {
     storage: RawStorage,
     fetch: RawFetch,
     activitypub: RawActivityPub,
+    limits: Limits,
     sources: Vec<RawSource>,
 }
 
@@ -411,6 +415,7 @@ impl Config {
             storage: StorageConfig { path: resolve(raw.storage.path.as_deref().unwrap_or("quotefeed.db")) },
             fetch,
             activitypub,
+            limits: raw.limits,
             sources,
         })
     }

@@ -52,6 +52,7 @@ impl Services {
             Arc::clone(&fetcher),
             config.fetch.max_bytes,
             config.fetch.per_host_concurrency,
+            config.limits,
         ));
         let activitypub = ActivityPub::new(&config, Arc::clone(&store), Arc::clone(&fetcher)).map(Arc::new);
         Ok(Services { config: Arc::new(config), store, poller, activitypub })

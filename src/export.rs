@@ -8,6 +8,7 @@ use url::Url;
 
 use crate::publish::site::{self, FeedRequest};
 use crate::publish::{DEFAULT_LIMIT, Format};
+use crate::safety::is_safe_handle;
 use crate::store::{Store, StoreError};
 
 /// What an export wrote.
@@ -25,6 +26,9 @@ pub enum ExportError {
     /// Reading the store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A stored name would make a path outside the output directory.
+    #[error("refusing to write {0}: it would leave the output directory")]
+    Escape(String),
     /// Writing a file failed.
     #[error("cannot write {path}: {source}")]
     Write {
@@ -33,6 +37,18 @@ pub enum ExportError {
         /// What went wrong.
         source: std::io::Error,
     },
+}
+
+/// `out` joined with a relative path made from stored names, refused unless every
+/// component is a plain name (no `..`, no root, no drive): nothing a feed says can
+/// make an export write outside `out`.
+fn inside(out: &Path, relative: &str) -> Result<PathBuf, ExportError> {
+    let path = Path::new(relative);
+    let plain = path.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !plain || relative.contains('\\') || relative.chars().any(char::is_control) {
+        return Err(ExportError::Escape(relative.to_string()));
+    }
+    Ok(out.join(path))
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory,
@@ -61,29 +77,36 @@ pub fn export(store: &Store, base: &Url, out: &Path) -> Result<Exported, ExportE
     let authors = store.authors()?;
     requests.extend(authors.iter().map(|a| FeedRequest::Author(a.platform, a.handle.clone())));
     for request in &requests {
+        if let FeedRequest::Author(_, handle) = request
+            && !is_safe_handle(handle)
+        {
+            tracing::warn!("not exporting the author {handle:?}: the handle cannot be a file name");
+            continue;
+        }
         for format in Format::ALL {
             if let Some(document) = site::feed(store, base, request, format, DEFAULT_LIMIT)? {
                 let path = match request {
                     FeedRequest::Author(platform, handle) => format!("feeds/author/{platform}/{handle}"),
                     other => other.key(),
                 };
-                write_atomically(&out.join(format!("{path}.{}", format.extension())), &document.body)?;
+                write_atomically(&inside(out, &format!("{path}.{}", format.extension()))?, &document.body)?;
                 exported.feeds += 1;
             }
         }
     }
     let mut page = |path: String, document: Option<site::Document>| -> Result<(), ExportError> {
         if let Some(document) = document {
-            write_atomically(&out.join(path), &document.body)?;
+            write_atomically(&inside(out, &path)?, &document.body)?;
             exported.pages += 1;
         }
         Ok(())
     };
     page("index.html".into(), Some(site::index(store, base)?))?;
+    write_atomically(&out.join("style.css"), crate::publish::pages::STYLE.as_bytes())?;
     for source in &sources {
         page(format!("sources/{}.html", source.name), site::source(store, base, &source.name)?)?;
     }
-    for author in &authors {
+    for author in authors.iter().filter(|a| is_safe_handle(&a.handle)) {
         let document = site::author(store, base, author.platform, &author.handle)?;
         page(format!("authors/{}/{}.html", author.platform, author.handle), document)?;
     }

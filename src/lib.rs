@@ -20,5 +20,6 @@ pub mod fetch;
 pub mod http;
 pub mod poll;
 pub mod publish;
+pub mod safety;
 pub mod schedule;
 pub mod store;

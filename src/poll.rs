@@ -25,6 +25,7 @@ use crate::extract::{
 };
 use crate::feed::{Article, parse_feed};
 use crate::fetch::{Conditional, Fetched, Fetcher, Origin};
+use crate::safety::{Limits, clean_quote, clean_text, truncate, web_url};
 use crate::store::{ArticleChanges, ArticleRecord, FeedInfo, PollRecord, SourceState, Store, Validators};
 
 /// `Accept` for feeds.
@@ -48,6 +49,7 @@ pub struct Poller {
     /// ActivityPub objects being fetched, so that articles prepared at the same
     /// time that embed the same post fetch it once.
     fetching: Mutex<HashMap<String, Arc<OnceCell<Option<serde_json::Value>>>>>,
+    limits: Limits,
 }
 
 /// What a poll found.
@@ -153,8 +155,9 @@ pub(crate) async fn blocking<T: Send + 'static>(store: &Arc<Store>, f: impl FnOn
 impl Poller {
     /// A poller over this store and fetcher. `max_bytes` limits article pages too;
     /// `concurrency` is how many articles of one source are prepared at once.
-    pub fn new(store: Arc<Store>, fetcher: Arc<Fetcher>, max_bytes: u64, concurrency: usize) -> Poller {
+    pub fn new(store: Arc<Store>, fetcher: Arc<Fetcher>, max_bytes: u64, concurrency: usize, limits: Limits) -> Poller {
         Poller {
+            limits,
             store,
             fetcher,
             max_bytes: usize::try_from(max_bytes).unwrap_or(usize::MAX),
@@ -281,7 +284,11 @@ impl Poller {
             etag: response.validators.etag.clone(),
             last_modified: response.validators.last_modified.clone(),
         });
-        let info = FeedInfo { title: feed.title, site_url: feed.link, language: feed.language };
+        let mut info = FeedInfo { title: feed.title, site_url: web_url(feed.link), language: feed.language };
+        for text in [&mut info.title, &mut info.language].into_iter().flatten() {
+            clean_text(text);
+            truncate(text, self.limits.name);
+        }
         Ok((summary, validators, Some(info)))
     }
 
@@ -354,10 +361,18 @@ impl Poller {
                 inserted += 1;
             }
         }
+        for quote in &mut quotes {
+            clean_quote(quote, &self.limits);
+        }
+        let mut title = article.title;
+        if let Some(title) = &mut title {
+            clean_text(title);
+            truncate(title, self.limits.name);
+        }
         let record = ArticleRecord {
             guid: article.id,
-            url: article.url,
-            title: article.title,
+            url: web_url(article.url),
+            title,
             published_at: article.published.map(|d| d.timestamp()),
             content_hash,
         };

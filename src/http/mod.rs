@@ -9,13 +9,14 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
+use tower_http::set_header::SetResponseHeaderLayer;
 use url::Url;
 
 pub use cache::{Cache, Rendered};
@@ -101,6 +102,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(federation)
         .route("/icon.png", get(icon))
+        .route("/style.css", get(stylesheet))
         .route("/", get(index))
         .route("/quotes/{id}", get(quote_page))
         .route("/sources/{name}", get(source_page))
@@ -112,7 +114,23 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(metrics))
         .fallback(|| async { not_found("no such page") })
         .with_state(state)
+        // Every response: no script, no plugins, no framing, styles and images only
+        // from here (images also over https), no content sniffing, and no referrer
+        // sent to the sites quotes link to.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
 }
+
+/// The Content-Security-Policy of every response.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' https:";
 
 /// A time as HTTP writes it (`Date`, `Last-Modified`): `Tue, 12 Nov 2019 17:45:12 GMT`.
 pub fn http_date(time: DateTime<Utc>) -> String {
@@ -286,6 +304,15 @@ async fn author_page(
     let render =
         move |store: &Store, revision| Ok(site::author(store, &base, platform, &handle)?.map(|d| page(revision, d)));
     cached(&state, key, &headers, render, &missing).await
+}
+
+/// The pages' stylesheet.
+async fn stylesheet() -> Response {
+    (
+        [("content-type", "text/css; charset=utf-8"), ("cache-control", "public, max-age=86400")],
+        crate::publish::pages::STYLE,
+    )
+        .into_response()
 }
 
 /// The accounts' picture.

@@ -92,5 +92,6 @@ pub(super) fn render(feed: &Feed) -> Vec<u8> {
         entries,
         ..atom_syndication::Feed::default()
     };
-    atom.write_to(Vec::new()).expect("writing to memory does not fail")
+    // The last guard: whatever a stored field holds, the document stays XML.
+    crate::safety::xml_document(atom.write_to(Vec::new()).expect("writing to memory does not fail"))
 }

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use crate::extract::Platform;
+use crate::safety::path_segment;
 use crate::store::{AuthorSummary, PublishedQuote, Selection, SourceSummary};
 
 pub use item::{display_author, item_id, item_link, item_title, quote_html};
@@ -108,7 +109,7 @@ impl FeedKind {
         match self {
             FeedKind::All => "feeds/all".into(),
             FeedKind::Source(source) => format!("feeds/source/{}", source.name),
-            FeedKind::Author(author) => format!("feeds/author/{}/{}", author.platform, author.handle),
+            FeedKind::Author(author) => format!("feeds/author/{}/{}", author.platform, path_segment(&author.handle)),
         }
     }
 
@@ -205,7 +206,7 @@ pub fn item_date(quote: &PublishedQuote) -> DateTime<Utc> {
 
 /// The path of an author's page.
 fn author_page_path(platform: Platform, handle: &str) -> String {
-    format!("authors/{platform}/{handle}")
+    format!("authors/{platform}/{}", path_segment(handle))
 }
 
 /// An author for people: "Name (@handle)", or "@handle".

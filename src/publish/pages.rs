@@ -4,7 +4,7 @@
 //! No JavaScript; light and dark colours follow the reader's setting.
 
 use chrono::DateTime;
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{DOCTYPE, Markup, html};
 use url::Url;
 
 use super::item::{human_date, quote_body};
@@ -12,7 +12,9 @@ use super::{FeedKind, Format, author_label, author_page_path, display_author};
 use crate::extract::Platform;
 use crate::store::{AuthorSummary, PublishedQuote, SourceSummary};
 
-const STYLE: &str = r#"
+/// The pages' stylesheet, served as `/style.css` (a separate file, so that the
+/// Content-Security-Policy can forbid inline styles).
+pub const STYLE: &str = r#"
 :root { color-scheme: light dark; --fg: #1d1d1f; --bg: #fbfbf8; --muted: #5f6368; --card: #ffffff; --line: #e2e2dc; --accent: #0b57d0; }
 @media (prefers-color-scheme: dark) { :root { --fg: #e8e8e3; --bg: #15161a; --muted: #a0a4ab; --card: #1e2026; --line: #30333b; --accent: #8ab4f8; } }
 * { box-sizing: border-box; }
@@ -64,7 +66,7 @@ fn layout(base: &Url, title: &str, feeds: &[(&FeedKind, &str)], content: Markup)
                             href=(kind.feed_url(base, format));
                     }
                 }
-                style { (PreEscaped(STYLE)) }
+                link rel="stylesheet" href={ (base) "style.css" };
             }
             body {
                 header { a.home href=(base) { "quotefeed" } }

@@ -10,7 +10,8 @@ use rss::{Category, Channel, Guid, Item};
 use super::{Feed, Format, TTL_MINUTES, display_author, item_date, item_id, item_link, item_title, quote_html};
 
 pub(super) fn render(feed: &Feed) -> Vec<u8> {
-    channel(feed).write_to(Vec::new()).expect("writing to memory does not fail")
+    // The last guard: whatever a stored field holds, the document stays XML.
+    crate::safety::xml_document(channel(feed).write_to(Vec::new()).expect("writing to memory does not fail"))
 }
 
 fn channel(feed: &Feed) -> Channel {

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::{Result, Store};
 use crate::extract::{Author, Platform, Quote};
+use crate::safety::web_url;
 
 /// Which quotes a feed or page holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,9 +128,9 @@ fn published_quote(row: &Row<'_>) -> rusqlite::Result<PublishedQuote> {
             id: row.get(0)?,
             text: row.get(1)?,
             html: row.get(2)?,
-            author: Author { name: row.get(3)?, handle: row.get(4)?, url: row.get(5)? },
+            author: Author { name: row.get(3)?, handle: row.get(4)?, url: web_url(row.get(5)?) },
             platform: Platform::parse(&platform).unwrap_or(Platform::Blockquote),
-            url: row.get(7)?,
+            url: web_url(row.get(7)?),
             published: row.get(8)?,
             context: None,
             links: serde_json::from_str(&links).unwrap_or_default(),
@@ -154,7 +155,7 @@ fn source_summary(r: &Row<'_>) -> rusqlite::Result<SourceSummary> {
         name: r.get(0)?,
         url: r.get(1)?,
         title: r.get(2)?,
-        site_url: r.get(3)?,
+        site_url: web_url(r.get(3)?),
         language: r.get(4)?,
         last_attempt_at: r.get(5)?,
         last_success_at: r.get(6)?,
@@ -185,9 +186,9 @@ fn add_citations(connection: &Connection, quotes: &mut [PublishedQuote]) -> rusq
             CitingArticle {
                 source: r.get(1)?,
                 source_title: r.get(2)?,
-                site_url: r.get(3)?,
+                site_url: web_url(r.get(3)?),
                 title: r.get(4)?,
-                url: r.get(5)?,
+                url: web_url(r.get(5)?),
                 published_at: r.get(6)?,
                 context: r.get(7)?,
             },
