@@ -14,8 +14,9 @@ use tokio_util::sync::CancellationToken;
 use crate::activitypub::ActivityPub;
 use crate::config::{Config, SourceConfig};
 use crate::fetch::Fetcher;
-use crate::poll::{PollReport, Poller, blocking};
+use crate::poll::{PollReport, Poller};
 use crate::store::Store;
+use crate::store::call;
 
 /// Longest wait for polls in flight after a shutdown request.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
@@ -43,7 +44,7 @@ impl Services {
         let store = Arc::new(store);
         let sources: Vec<(String, String)> =
             config.sources.iter().map(|s| (s.name.clone(), s.location.to_string())).collect();
-        blocking(&store, move |s| s.sync_sources(sources.iter().map(|(n, u)| (n.as_str(), u.clone()))))
+        call(&store, move |s| s.sync_sources(sources.iter().map(|(n, u)| (n.as_str(), u.clone()))))
             .await
             .map_err(|e| e.to_string())?;
         let fetcher = Arc::new(Fetcher::new(&config.fetch)?);
@@ -105,7 +106,7 @@ impl Services {
 /// Polls one source whenever it is due, until shutdown.
 async fn source_loop(source: SourceConfig, poller: Arc<Poller>, store: Arc<Store>, shutdown: CancellationToken) {
     let name = source.name.clone();
-    let stored = blocking(&store, move |s| s.source_state(&name)).await.ok().flatten();
+    let stored = call(&store, move |s| s.source_state(&name)).await.ok().flatten();
     // A run missed while the daemon was down (or a source never polled) runs now,
     // once; otherwise wait for the time stored at the last run.
     let mut due: DateTime<Utc> = stored

@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 use sha2::{Digest, Sha256};
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
@@ -26,7 +26,7 @@ use crate::extract::{
 use crate::feed::{Article, parse_feed};
 use crate::fetch::{Conditional, Fetched, Fetcher, Origin};
 use crate::safety::{Limits, clean_quote, clean_text, truncate, web_url};
-use crate::store::{ArticleChanges, ArticleRecord, FeedInfo, PollRecord, SourceState, Store, Validators};
+use crate::store::{ArticleChanges, ArticleRecord, FeedInfo, PollRecord, SourceState, Store, Validators, call};
 
 /// `Accept` for feeds.
 const FEED_ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5";
@@ -133,25 +133,6 @@ struct Prepared {
     quotes: Vec<Quote>,
 }
 
-/// At most this many store calls run at once: SQLite has one writer anyway, and a
-/// thousand sources starting together would otherwise start a thread (and open a
-/// connection) each.
-static STORE_CALLS: Semaphore = Semaphore::const_new(4);
-
-/// Runs blocking store work off the async threads.
-pub(crate) async fn blocking<T: Send + 'static>(store: &Arc<Store>, f: impl FnOnce(&Store) -> T + Send + 'static) -> T {
-    let permit = STORE_CALLS.acquire().await.expect("the semaphore is never closed");
-    let store = Arc::clone(store);
-    tokio::task::spawn_blocking(move || {
-        // Released when the work is done, not when the caller next runs: a caller
-        // can sit unpolled in a stream while others wait for the permit.
-        let _permit = permit;
-        f(&store)
-    })
-    .await
-    .expect("store work does not panic")
-}
-
 impl Poller {
     /// A poller over this store and fetcher. `max_bytes` limits article pages too;
     /// `concurrency` is how many articles of one source are prepared at once.
@@ -170,7 +151,7 @@ impl Poller {
     pub async fn poll(&self, source: &SourceConfig, cancel: &CancellationToken) -> PollReport {
         let started = Utc::now();
         let name = source.name.clone();
-        let state = blocking(&self.store, move |s| s.source_state(&name)).await;
+        let state = call(&self.store, move |s| s.source_state(&name)).await;
         let state = match state {
             Ok(Some(state)) => state,
             Ok(None) => SourceState { fetch_url: source.location.to_string(), ..SourceState::default() },
@@ -196,7 +177,7 @@ impl Poller {
             next_run_at: next_run_at.timestamp(),
         };
         let name = source.name.clone();
-        if let Err(e) = blocking(&self.store, move |s| s.record_poll(&name, &record)).await {
+        if let Err(e) = call(&self.store, move |s| s.record_poll(&name, &record)).await {
             tracing::error!(source = %source.name, "cannot record the poll: {e}");
         }
         let result = if outcome.is_ok() { "ok" } else { "error" };
@@ -299,7 +280,7 @@ impl Poller {
         let name = source.name.clone();
         let now = Utc::now().timestamp();
         let label = prepared.record.url.clone().unwrap_or_else(|| prepared.record.guid.clone());
-        let changes = blocking(&self.store, move |s| s.commit_article(&name, &prepared.record, &prepared.quotes, now))
+        let changes = call(&self.store, move |s| s.commit_article(&name, &prepared.record, &prepared.quotes, now))
             .await
             .map_err(|e| format!("{label}: {e}"))?;
         Ok(Some(changes))
@@ -319,7 +300,7 @@ impl Poller {
             hex::encode(hasher.finalize())
         };
         let (name, guid) = (source.name.clone(), article.id.clone());
-        let stored = blocking(&self.store, move |s| s.article_hash(&name, &guid)).await.map_err(|e| e.to_string())?;
+        let stored = call(&self.store, move |s| s.article_hash(&name, &guid)).await.map_err(|e| e.to_string())?;
         if stored.as_deref() == Some(content_hash.as_str()) {
             return Ok(None);
         }
@@ -408,9 +389,7 @@ impl Poller {
     async fn load_activity_object(&self, url: &str) -> Option<serde_json::Value> {
         let now = Utc::now().timestamp();
         let key = url.to_string();
-        if let Ok(Some(cached)) =
-            blocking(&self.store, move |s| s.cached_status(&key, now - STATUS_CACHE_SECONDS)).await
-        {
+        if let Ok(Some(cached)) = call(&self.store, move |s| s.cached_status(&key, now - STATUS_CACHE_SECONDS)).await {
             return cached.and_then(|body| serde_json::from_str(&body).ok());
         }
         let parsed = Url::parse(url).ok()?;
@@ -426,7 +405,7 @@ impl Poller {
         };
         let text = body.as_ref().map(serde_json::Value::to_string);
         let key = url.to_string();
-        if let Err(e) = blocking(&self.store, move |s| s.cache_status(&key, text.as_deref(), now)).await {
+        if let Err(e) = call(&self.store, move |s| s.cache_status(&key, text.as_deref(), now)).await {
             tracing::warn!("cannot cache {url}: {e}");
         }
         body

@@ -8,30 +8,10 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{Remote, Route, Setup, fixture, free_port, get, request, request_with_body, start_serving, wait_for};
-use quotefeed::activitypub::keys::{generate_pem, private_key};
-use quotefeed::activitypub::signature::{digest, sign};
+use common::fediverse::{RemoteActor, bolivia_remote, federated, now_date, post};
+use common::{Remote, Route, fixture, free_port, get, request, request_with_body, start_serving, wait_for};
+use quotefeed::activitypub::keys::generate_pem;
 use serde_json::{Value, json};
-
-/// A daemon with ActivityPub on, quick retries, reading the bolivia feed.
-fn federated(remote: &Remote, extra: &str) -> (Setup, common::Daemon, String) {
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}/");
-    let config = format!(
-        "[server]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"{base}\"\n[activitypub]\nenabled = true\nretry_base = \"1s\"\n\
-         [fetch]\nallow_private_networks = true\n{extra}\n[[sources]]\nname = \"news\"\nurl = \"{}\"\nschedule = \"0 0 1 1 *\"\n",
-        remote.url("/feed.xml")
-    );
-    let setup = Setup::new(&config);
-    let daemon = start_serving(&setup, port, 16);
-    (setup, daemon, base)
-}
-
-fn bolivia_remote() -> Remote {
-    let remote = Remote::start();
-    remote.set("/feed.xml", Route::feed(fixture("bolivia/feed.xml")));
-    remote
-}
 
 /// The bolivia feed with one more article quoting a new tweet.
 fn with_new_tweet(n: u32) -> String {
@@ -160,76 +140,6 @@ fn webfinger_actor_and_nodeinfo_have_the_expected_shapes() {
     assert_eq!(nodeinfo["software"]["name"], "quotefeed");
     assert_eq!(nodeinfo["protocols"], json!(["activitypub"]));
     assert_eq!(nodeinfo["usage"]["localPosts"], 16);
-}
-
-/// A remote actor on a loopback server, with its own key, to sign requests with.
-struct RemoteActor {
-    remote: Remote,
-    id: String,
-    private_pem: String,
-    public_pem: String,
-}
-
-impl RemoteActor {
-    fn new() -> RemoteActor {
-        let remote = Remote::start();
-        let (private_pem, public_pem) = generate_pem();
-        let id = remote.url("/actor");
-        remote.set("/actor/inbox", Route::Status { status: 202, retry_after: None });
-        let actor = RemoteActor { remote, id, private_pem, public_pem };
-        actor.publish(None);
-        actor
-    }
-
-    /// Serves the actor document, with a shared inbox if given.
-    fn publish(&self, shared_inbox: Option<&str>) {
-        let mut document = json!({
-            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-            "id": self.id, "type": "Person", "preferredUsername": "tester", "inbox": self.remote.url("/actor/inbox"),
-            "publicKey": {"id": format!("{}#main-key", self.id), "owner": self.id, "publicKeyPem": self.public_pem}
-        });
-        if let Some(shared) = shared_inbox {
-            document["endpoints"] = json!({"sharedInbox": shared});
-        }
-        self.remote.set("/actor", Route::activity(document.to_string()));
-    }
-
-    fn follow(&self, target: &str) -> Vec<u8> {
-        json!({"@context": "https://www.w3.org/ns/activitystreams", "id": format!("{}/follows/1", self.id), "type": "Follow", "actor": self.id, "object": target})
-            .to_string()
-            .into_bytes()
-    }
-
-    /// Headers of a signed POST of `body` to `url`, with the given date and key.
-    fn signed(&self, url: &str, body: &[u8], date: &str, key_pem: &str) -> Vec<(String, String)> {
-        let url = url::Url::parse(url).unwrap();
-        let host = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
-        let digest = digest(body);
-        let key = private_key(key_pem).unwrap();
-        let signature = sign(
-            &key,
-            &format!("{}#main-key", self.id),
-            "POST",
-            url.path(),
-            &[("host", &host), ("date", date), ("digest", &digest)],
-        );
-        vec![
-            ("host".into(), host),
-            ("date".into(), date.into()),
-            ("digest".into(), digest),
-            ("signature".into(), signature),
-            ("content-type".into(), "application/activity+json".into()),
-        ]
-    }
-}
-
-fn now_date() -> String {
-    chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT").to_string()
-}
-
-fn post(url: &str, headers: &[(String, String)], body: Vec<u8>) -> common::Fetched {
-    let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-    request_with_body("POST", url, &headers, body)
 }
 
 #[test]

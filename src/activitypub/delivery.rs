@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::ActivityPub;
 use super::objects::{create, delete, note, update};
 use crate::fetch::FetchError;
-use crate::poll::blocking;
+use crate::store::call;
 use crate::store::{Delivery, Event};
 
 /// Deliveries in flight at once (each also waits for the per-host limit).
@@ -28,7 +28,7 @@ pub async fn run(ap: Arc<ActivityPub>, shutdown: CancellationToken) {
             tracing::warn!("cannot turn events into deliveries: {e}");
         }
         send_due(&ap).await;
-        let next = blocking(&ap.store, |s| s.next_delivery_at()).await.ok().flatten();
+        let next = call(&ap.store, |s| s.next_delivery_at()).await.ok().flatten();
         let wait = match next {
             Some(at) => Duration::from_millis(u64::try_from((at - chrono::Utc::now().timestamp()) * 1000).unwrap_or(0)),
             None => IDLE_CHECK,
@@ -50,7 +50,7 @@ async fn activity_for(ap: &ActivityPub, event: &Event) -> Result<Option<String>,
         return Ok(Some(delete(&ap.urls, &event.actor, &event.quote_id).to_string()));
     }
     let id = event.quote_id.clone();
-    let Some(quote) = blocking(&ap.store, move |s| s.published_quote(&id)).await.map_err(|e| e.to_string())? else {
+    let Some(quote) = call(&ap.store, move |s| s.published_quote(&id)).await.map_err(|e| e.to_string())? else {
         return Ok(None);
     };
     let document = note(&ap.urls, &event.actor, &quote);
@@ -66,14 +66,13 @@ async fn activity_for(ap: &ActivityPub, event: &Event) -> Result<Option<String>,
 /// Turns pending events into deliveries, one per follower server.
 async fn fan_out(ap: &ActivityPub) -> Result<(), String> {
     loop {
-        let events = blocking(&ap.store, |s| s.pending_events(100)).await.map_err(|e| e.to_string())?;
+        let events = call(&ap.store, |s| s.pending_events(100)).await.map_err(|e| e.to_string())?;
         if events.is_empty() {
             return Ok(());
         }
         for event in events {
             let for_event = event.clone();
-            let inboxes =
-                blocking(&ap.store, move |s| s.follower_inboxes(&for_event)).await.map_err(|e| e.to_string())?;
+            let inboxes = call(&ap.store, move |s| s.follower_inboxes(&for_event)).await.map_err(|e| e.to_string())?;
             let deliveries: Vec<(String, String)> = if inboxes.is_empty() {
                 Vec::new()
             } else {
@@ -84,7 +83,7 @@ async fn fan_out(ap: &ActivityPub) -> Result<(), String> {
             };
             let count = deliveries.len();
             let now = chrono::Utc::now().timestamp();
-            blocking(&ap.store, move |s| s.fan_out(&event, &deliveries, now)).await.map_err(|e| e.to_string())?;
+            call(&ap.store, move |s| s.fan_out(&event, &deliveries, now)).await.map_err(|e| e.to_string())?;
             metrics::counter!("quotefeed_deliveries_queued_total").increment(count as u64);
         }
     }
@@ -94,7 +93,7 @@ async fn fan_out(ap: &ActivityPub) -> Result<(), String> {
 async fn send_due(ap: &Arc<ActivityPub>) {
     loop {
         let now = chrono::Utc::now().timestamp();
-        let due = match blocking(&ap.store, move |s| s.due_deliveries(now, 200)).await {
+        let due = match call(&ap.store, move |s| s.due_deliveries(now, 200)).await {
             Ok(due) => due,
             Err(e) => {
                 tracing::warn!("cannot read the delivery queue: {e}");
@@ -133,29 +132,29 @@ async fn deliver(ap: &Arc<ActivityPub>, delivery: Delivery) {
     let result = match outcome {
         Outcome::Delivered => {
             metrics::counter!("quotefeed_deliveries_total", "result" => "delivered").increment(1);
-            blocking(&ap.store, move |s| s.finish_delivery(id)).await
+            call(&ap.store, move |s| s.finish_delivery(id)).await
         }
         Outcome::Gone => {
             tracing::info!("{inbox} is gone: its followers are removed");
             metrics::counter!("quotefeed_deliveries_total", "result" => "gone").increment(1);
-            blocking(&ap.store, move |s| s.remove_followers_at(&inbox).and_then(|_| s.finish_delivery(id))).await
+            call(&ap.store, move |s| s.remove_followers_at(&inbox).and_then(|_| s.finish_delivery(id))).await
         }
         Outcome::Rejected(status) => {
             tracing::warn!("{} rejected a delivery (HTTP {status}); not retrying", delivery.inbox);
             metrics::counter!("quotefeed_deliveries_total", "result" => "rejected").increment(1);
-            blocking(&ap.store, move |s| s.finish_delivery(id)).await
+            call(&ap.store, move |s| s.finish_delivery(id)).await
         }
         Outcome::Retry(error) => match ap.retry_delay(delivery.attempts) {
             Some(delay) => {
                 tracing::info!("delivery to {inbox} failed ({error}); retrying in {}s", delay.as_secs());
                 metrics::counter!("quotefeed_deliveries_total", "result" => "retry").increment(1);
                 let at = chrono::Utc::now().timestamp() + i64::try_from(delay.as_secs()).unwrap_or(i64::MAX);
-                blocking(&ap.store, move |s| s.retry_delivery(id, at, &error)).await
+                call(&ap.store, move |s| s.retry_delivery(id, at, &error)).await
             }
             None => {
                 tracing::warn!("giving up on a delivery to {inbox} after {} tries: {error}", delivery.attempts + 1);
                 metrics::counter!("quotefeed_deliveries_total", "result" => "given_up").increment(1);
-                blocking(&ap.store, move |s| s.finish_delivery(id)).await
+                call(&ap.store, move |s| s.finish_delivery(id)).await
             }
         },
     };

@@ -7,11 +7,11 @@
 use axum::http::HeaderMap;
 use serde_json::Value;
 
+use super::identity::{self, KeySource};
 use super::objects::accept;
 use super::signature::{self, SignatureHeader};
 use super::{ActivityPub, str_field};
-use crate::poll::blocking;
-use crate::store::Follower;
+use crate::store::{Follower, RemoteActor, call};
 
 /// The most an inbox reads of a body.
 pub const MAX_BODY: usize = 256 * 1024;
@@ -66,8 +66,16 @@ impl ActivityPub {
         if !signature::digest_matches(&digest, body) {
             return Err(unauthorized("the Digest does not match the body"));
         }
+        let host = header(headers, "host").unwrap_or_default();
+        if !self.urls.is_our_host(&host) {
+            return Err(Refusal::Unauthorized(format!(
+                "the request was signed for {host:?}, not for {}",
+                self.urls.acct_host()
+            )));
+        }
         let text = signature::signing_string("POST", path_and_query, &signature.headers, |name| header(headers, name))
             .map_err(Refusal::Unauthorized)?;
+        let key_id = identity::parse_key_id(&signature.key_id).map_err(Refusal::Unauthorized)?;
 
         let activity: Value = serde_json::from_slice(body)
             .ok()
@@ -76,32 +84,63 @@ impl ActivityPub {
         let actor_id =
             str_field(&activity, "actor").ok_or_else(|| Refusal::BadRequest("the activity has no actor".into()))?;
 
-        // The key, fetched (and cached) from its owner; fetched again once if the
-        // cached key does not verify (the actor may have a new key).
-        let mut verified = None;
-        for refresh in [false, true] {
-            let remote = self
-                .remote_actor(&signature.key_id, refresh)
-                .await
-                .map_err(|e| Refusal::Unauthorized(format!("cannot get the key {}: {e}", signature.key_id)))?;
-            let pem = remote.public_pem.clone().ok_or_else(|| unauthorized("the key's owner publishes no key"))?;
-            let key = signature::public_key(&pem).map_err(Refusal::Unauthorized)?;
-            if signature::verify(&key, &text, &signature.signature) {
-                verified = Some(remote);
-                break;
-            }
-        }
-        let owner = verified.ok_or_else(|| unauthorized("the signature does not verify"))?;
+        let owner = self.verified_signer(&key_id, &text, &signature.signature).await?;
         if owner.id != actor_id {
             return Err(Refusal::Unauthorized(format!(
                 "signed by {}, but the activity's actor is {actor_id}",
                 owner.id
             )));
         }
-        self.handle(&activity, actor_id, &owner).await
+        // A replay of an activity already taken (within the hour a Date is good
+        // for) changes nothing.
+        if let Some(id) = activity.get("id").and_then(Value::as_str) {
+            let (id, now) = (id.to_string(), chrono::Utc::now().timestamp());
+            let first = call(&self.store, move |s| s.remember_activity(&id, now))
+                .await
+                .map_err(|e| Refusal::Unavailable(format!("cannot store: {e}")))?;
+            if !first {
+                tracing::info!("ignoring a replayed activity from {actor_id}");
+                return Ok(());
+            }
+        }
+        let handled = self.handle(&activity, actor_id, &owner).await;
+        if handled.is_err()
+            && let Some(id) = activity.get("id").and_then(Value::as_str).map(str::to_string)
+        {
+            // Not taken after all: the sender's retry must not count as a replay.
+            if let Err(e) = call(&self.store, move |s| s.forget_activity(&id)).await {
+                tracing::warn!("cannot forget a refused activity: {e}");
+            }
+        }
+        handled
     }
 
-    async fn handle(&self, activity: &Value, actor_id: &str, owner: &crate::store::RemoteActor) -> Result<(), Refusal> {
+    /// The actor whose key made `signature` over `text`. A stored key that fails is
+    /// fetched again (the actor may have a new one), at most once per interval; an
+    /// actor is stored only once its signature verified.
+    async fn verified_signer(&self, key_id: &url::Url, text: &str, signature: &[u8]) -> Result<RemoteActor, Refusal> {
+        let cannot = |e: String| Refusal::Unauthorized(format!("cannot get the key {key_id}: {e}"));
+        let (mut actor, mut source) = self.signer(key_id, false).await.map_err(cannot)?;
+        loop {
+            let pem = actor.public_pem.clone().ok_or_else(|| cannot("it has no publicKeyPem".into()))?;
+            let key = signature::public_key(&pem).map_err(Refusal::Unauthorized)?;
+            if signature::verify(&key, text, signature) {
+                if source != KeySource::Stored {
+                    self.trust(actor.clone()).await.map_err(Refusal::Unavailable)?;
+                }
+                return Ok(actor);
+            }
+            if source == KeySource::Fetched {
+                return Err(Refusal::Unauthorized("the signature does not verify".into()));
+            }
+            (actor, source) = self
+                .signer(key_id, true)
+                .await
+                .map_err(|e| Refusal::Unauthorized(format!("the signature does not verify ({e})")))?;
+        }
+    }
+
+    async fn handle(&self, activity: &Value, actor_id: &str, owner: &RemoteActor) -> Result<(), Refusal> {
         let kind = activity.get("type").and_then(Value::as_str).unwrap_or("");
         let store_error = |e: crate::store::StoreError| Refusal::Unavailable(format!("cannot store: {e}"));
         match kind {
@@ -125,7 +164,7 @@ impl ActivityPub {
                 };
                 let accept = accept(&self.urls, &name, activity).to_string();
                 let now = chrono::Utc::now().timestamp();
-                blocking(&self.store, move |s| s.add_follower(&name, &follower, &accept, now))
+                call(&self.store, move |s| s.add_follower(&name, &follower, &accept, now))
                     .await
                     .map_err(store_error)?;
                 tracing::info!("{actor_id} follows {object}");
@@ -139,7 +178,7 @@ impl ActivityPub {
                     let follow_id =
                         object.as_str().or_else(|| object.get("id").and_then(Value::as_str)).map(str::to_string);
                     let actor = actor_id.to_string();
-                    let removed = blocking(&self.store, move |s| match target {
+                    let removed = call(&self.store, move |s| match target {
                         Some(name) => s.remove_follower(&name, &actor).map(usize::from),
                         None => s.remove_follows_by_id(&actor, follow_id.as_deref().unwrap_or_default()),
                     })
@@ -151,7 +190,7 @@ impl ActivityPub {
             "Delete" if str_field(activity, "object") == Some(actor_id) => {
                 let actor = actor_id.to_string();
                 let removed =
-                    blocking(&self.store, move |s| s.remove_follower_everywhere(&actor)).await.map_err(store_error)?;
+                    call(&self.store, move |s| s.remove_follower_everywhere(&actor)).await.map_err(store_error)?;
                 tracing::info!("{actor_id} was deleted ({removed} follows removed)");
             }
             _ => tracing::debug!("ignoring a {kind} from {actor_id}"),

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use rsa::PrivateKey;
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
 
-use crate::poll::blocking;
 use crate::store::Store;
+use crate::store::call;
 
 /// A new RSA-2048 key pair as (private PKCS#8 PEM, public SPKI PEM).
 pub fn generate_pem() -> (String, String) {
@@ -49,7 +49,7 @@ impl Keyring {
             return Ok(Arc::clone(key));
         }
         let name = actor.to_string();
-        let (private_pem, public_pem) = blocking(&self.store, move |store| {
+        let (private_pem, public_pem) = call(&self.store, move |store| {
             if let Some(pair) = store.actor_key(&name)? {
                 return Ok(pair);
             }

@@ -5,6 +5,7 @@
 //! to the followers' servers from a queue kept in the store.
 
 pub mod delivery;
+pub mod identity;
 pub mod inbox;
 pub mod keys;
 pub mod objects;
@@ -22,15 +23,12 @@ use url::Url;
 use crate::config::Config;
 use crate::fetch::{FetchError, Fetcher, Origin};
 use crate::http::http_date;
-use crate::poll::{ACTIVITY_ACCEPT, blocking};
+use crate::poll::ACTIVITY_ACCEPT;
 use crate::publish::FeedKind;
+use crate::store::call;
 use crate::store::{ALL_ACTOR, RemoteActor, Store};
 use keys::{ActorKey, Keyring};
 use objects::Urls;
-
-/// How long a fetched remote actor (its inbox and key) is trusted before it is
-/// fetched again.
-const REMOTE_ACTOR_TTL: i64 = 24 * 3600;
 
 /// The ActivityPub side of the daemon.
 pub struct ActivityPub {
@@ -45,6 +43,10 @@ pub struct ActivityPub {
     pub wake: Notify,
     /// The first retry's delay; later ones grow from it.
     retry_base: Duration,
+    /// Signers' actors fetched but not yet verified, by key id.
+    unverified: moka::sync::Cache<String, RemoteActor>,
+    /// Key ids fetched again after a failed signature, recently.
+    refetched: moka::sync::Cache<String, ()>,
 }
 
 /// The `Host` header value for a URL (the port only when it is not the default).
@@ -82,6 +84,14 @@ impl ActivityPub {
             fetcher,
             wake: Notify::new(),
             retry_base: config.activitypub.retry_base,
+            unverified: moka::sync::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(identity::UNVERIFIED_TTL)
+                .build(),
+            refetched: moka::sync::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(identity::REFETCH_INTERVAL)
+                .build(),
         })
     }
 
@@ -91,7 +101,7 @@ impl ActivityPub {
             return Ok(Some(FeedKind::All));
         }
         let name = name.to_string();
-        let source = blocking(&self.store, move |s| s.source(&name)).await.map_err(|e| e.to_string())?;
+        let source = call(&self.store, move |s| s.source(&name)).await.map_err(|e| e.to_string())?;
         Ok(source.map(FeedKind::Source))
     }
 
@@ -104,7 +114,7 @@ impl ActivityPub {
         method: reqwest::Method,
         url: &Url,
         body: Option<Vec<u8>>,
-    ) -> reqwest::Request {
+    ) -> Result<reqwest::Request, String> {
         let date = http_date(chrono::Utc::now());
         let host = host_header(url);
         let digest = body.as_deref().map(signature::digest);
@@ -129,15 +139,18 @@ impl ActivityPub {
         if let (Some(body), Some(digest)) = (body, digest) {
             builder = builder.header("digest", digest).header(CONTENT_TYPE, "application/activity+json").body(body);
         }
-        builder.build().expect("a request with valid headers builds")
+        builder.build().map_err(|e| format!("{url}: {e}"))
     }
 
     /// Fetches a remote ActivityPub document with a GET signed by `@all` (servers in
     /// "authorized fetch" mode require one).
     pub async fn fetch_object(&self, url: &str) -> Result<Value, String> {
         let url = Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("{url}: not an http(s) URL"));
+        }
         let key = self.keys.key(ALL_ACTOR).await?;
-        let request = self.signed(&key, ALL_ACTOR, reqwest::Method::GET, &url, None);
+        let request = self.signed(&key, ALL_ACTOR, reqwest::Method::GET, &url, None)?;
         let (status, body) = self.fetcher.send(request, Origin::Remote).await.map_err(|e| format!("{url}: {e}"))?;
         if !(200..300).contains(&status) {
             return Err(format!("{url}: HTTP {status}"));
@@ -152,55 +165,10 @@ impl ActivityPub {
     pub async fn post(&self, actor: &str, inbox: &str, activity: &str) -> Result<u16, FetchError> {
         let url = Url::parse(inbox).map_err(|e| FetchError::Network(format!("{inbox}: {e}")))?;
         let key = self.keys.key(actor).await.map_err(FetchError::Network)?;
-        let request = self.signed(&key, actor, reqwest::Method::POST, &url, Some(activity.as_bytes().to_vec()));
+        let request = self
+            .signed(&key, actor, reqwest::Method::POST, &url, Some(activity.as_bytes().to_vec()))
+            .map_err(FetchError::Network)?;
         self.fetcher.send(request, Origin::Remote).await.map(|(status, _)| status)
-    }
-
-    /// A remote actor with its inbox and key, from the store unless stale or
-    /// `refresh` is asked for. `key_id` may be the actor's id or the id of its key.
-    pub async fn remote_actor(&self, key_id: &str, refresh: bool) -> Result<RemoteActor, String> {
-        let actor_id = key_id.split('#').next().unwrap_or(key_id).to_string();
-        let now = chrono::Utc::now().timestamp();
-        if !refresh {
-            let id = actor_id.clone();
-            let cached = blocking(&self.store, move |s| s.remote_actor(&id)).await.map_err(|e| e.to_string())?;
-            if let Some(actor) = cached.filter(|a| now - a.fetched_at < REMOTE_ACTOR_TTL) {
-                return Ok(actor);
-            }
-        }
-        let mut document = self.fetch_object(&actor_id).await?;
-        // A key document rather than an actor: follow it to its owner.
-        if document.get("inbox").is_none()
-            && let Some(owner) = str_field(&document, "owner").map(str::to_string)
-        {
-            let key = document.clone();
-            document = self.fetch_object(&owner).await?;
-            if document.get("publicKey").is_none() {
-                document["publicKey"] = key;
-            }
-        }
-        let id = document.get("id").and_then(Value::as_str).ok_or("the actor has no id")?.to_string();
-        let keys: Vec<&Value> = match document.get("publicKey") {
-            Some(Value::Array(keys)) => keys.iter().collect(),
-            Some(key) => vec![key],
-            None => Vec::new(),
-        };
-        let key = keys.iter().find(|k| k.get("id").and_then(Value::as_str) == Some(key_id)).or(keys.first());
-        let actor = RemoteActor {
-            id,
-            inbox: document.get("inbox").and_then(Value::as_str).map(str::to_string),
-            shared_inbox: document
-                .get("endpoints")
-                .and_then(|e| e.get("sharedInbox"))
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            key_id: key.and_then(|k| k.get("id")).and_then(Value::as_str).map(str::to_string),
-            public_pem: key.and_then(|k| k.get("publicKeyPem")).and_then(Value::as_str).map(str::to_string),
-            fetched_at: now,
-        };
-        let saved = actor.clone();
-        blocking(&self.store, move |s| s.save_remote_actor(&saved)).await.map_err(|e| e.to_string())?;
-        Ok(actor)
     }
 
     /// How long to wait before the try after `attempts` failed ones, or `None` to

@@ -77,6 +77,19 @@ impl Urls {
         format!("{}quotes/{quote_id}", self.base)
     }
 
+    /// Whether a request's `Host` header names this server (with or without the
+    /// default port).
+    pub fn is_our_host(&self, host: &str) -> bool {
+        let ours = self.acct_host();
+        let host = host.trim();
+        host.eq_ignore_ascii_case(&ours)
+            || self.base.port().is_none()
+                && self
+                    .base
+                    .port_or_known_default()
+                    .is_some_and(|port| host.eq_ignore_ascii_case(&format!("{ours}:{port}")))
+    }
+
     /// `host[:port]`, as in `acct:NAME@HOST`.
     pub fn acct_host(&self) -> String {
         super::host_header(&self.base)

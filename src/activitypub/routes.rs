@@ -17,10 +17,10 @@ use super::ActivityPub;
 use super::inbox::{MAX_BODY, Refusal};
 use super::objects::{self, actor_name};
 use crate::http::{AppState, not_found, server_error, text_response};
-use crate::poll::blocking;
 use crate::publish::FeedKind;
 use crate::publish::site;
 use crate::store::ALL_ACTOR;
+use crate::store::call;
 
 /// Posts on an outbox page.
 const OUTBOX_PAGE: usize = 20;
@@ -105,7 +105,7 @@ async fn nodeinfo_links(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn nodeinfo(State(state): State<Arc<AppState>>) -> Response {
-    let counts = blocking(&state.services.store, |s| s.counts()).await;
+    let counts = call(&state.services.store, |s| s.counts()).await;
     match counts {
         Ok(counts) => json(
             "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"; charset=utf-8",
@@ -195,7 +195,7 @@ async fn followers(State(state): State<Arc<AppState>>, Path(name): Path<String>)
         return response;
     }
     let actor = name.clone();
-    match blocking(&state.services.store, move |s| s.follower_count(&actor)).await {
+    match call(&state.services.store, move |s| s.follower_count(&actor)).await {
         Ok(count) => activity_json(&objects::counted_collection(&ap(&state).urls.followers(&name), count)),
         Err(e) => server_error(&e),
     }
@@ -218,7 +218,7 @@ async fn note(
         return (StatusCode::SEE_OTHER, [("location", ap.urls.quote_page(&id))]).into_response();
     }
     let actor = name.clone();
-    let found = blocking(&ap.store, move |s| -> Result<_, crate::store::StoreError> {
+    let found = call(&ap.store, move |s| -> Result<_, crate::store::StoreError> {
         let Some(quote) = s.published_quote(&id)? else { return Ok(None) };
         let posted = actor == ALL_ACTOR || s.source_cites(&actor, &quote.quote.id)?;
         Ok(posted.then_some(quote))

@@ -64,6 +64,17 @@ pub struct Delivery {
     pub attempts: i64,
 }
 
+fn remote_actor_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RemoteActor> {
+    Ok(RemoteActor {
+        id: r.get(0)?,
+        inbox: r.get(1)?,
+        shared_inbox: r.get(2)?,
+        key_id: r.get(3)?,
+        public_pem: r.get(4)?,
+        fetched_at: r.get(5)?,
+    })
+}
+
 impl Store {
     /// An actor's key pair (private PEM, public PEM), if it has one.
     pub fn actor_key(&self, actor: &str) -> Result<Option<(String, String)>> {
@@ -94,25 +105,29 @@ impl Store {
         })
     }
 
-    /// A remote actor as last fetched.
-    pub fn remote_actor(&self, id: &str) -> Result<Option<RemoteActor>> {
+    /// The remote actor whose key has this id, as last verified.
+    pub fn remote_actor_by_key(&self, key_id: &str) -> Result<Option<RemoteActor>> {
         self.read(|c| {
             c.query_row(
-                "SELECT id, inbox, shared_inbox, key_id, public_pem, fetched_at FROM remote_actors WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok(RemoteActor {
-                        id: r.get(0)?,
-                        inbox: r.get(1)?,
-                        shared_inbox: r.get(2)?,
-                        key_id: r.get(3)?,
-                        public_pem: r.get(4)?,
-                        fetched_at: r.get(5)?,
-                    })
-                },
+                "SELECT id, inbox, shared_inbox, key_id, public_pem, fetched_at FROM remote_actors WHERE key_id = ?1",
+                [key_id],
+                remote_actor_row,
             )
             .optional()
         })
+    }
+
+    /// Records that an activity was taken; false if it was already (a replay).
+    pub fn remember_activity(&self, id: &str, now: i64) -> Result<bool> {
+        self.write(|tx| {
+            tx.execute("INSERT OR IGNORE INTO seen_activities (id, seen_at) VALUES (?1, ?2)", params![id, now])
+                .map(|n| n > 0)
+        })
+    }
+
+    /// Forgets a taken activity (handling it failed, so it may come again).
+    pub fn forget_activity(&self, id: &str) -> Result<()> {
+        self.write(|tx| tx.execute("DELETE FROM seen_activities WHERE id = ?1", [id]).map(drop))
     }
 
     /// Keeps a remote actor.

@@ -11,10 +11,11 @@ mod read;
 mod schema;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use tokio::sync::Semaphore;
 
 use crate::extract::Quote;
 
@@ -165,6 +166,26 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     connection.pragma_update(None, "foreign_keys", true)?;
     connection.busy_timeout(std::time::Duration::from_secs(10))?;
     Ok(connection)
+}
+
+/// At most this many store calls run at once: SQLite has one writer anyway, and a
+/// thousand sources starting together would otherwise start a thread (and open a
+/// connection) each.
+static STORE_CALLS: Semaphore = Semaphore::const_new(4);
+
+/// Runs store work (which blocks) off the async threads: the bridge from async
+/// code to SQLite.
+pub async fn call<T: Send + 'static>(store: &Arc<Store>, f: impl FnOnce(&Store) -> T + Send + 'static) -> T {
+    let permit = STORE_CALLS.acquire().await.expect("the semaphore is never closed");
+    let store = Arc::clone(store);
+    tokio::task::spawn_blocking(move || {
+        // Released when the work is done, not when the caller next runs: a caller
+        // can sit unpolled in a stream while others wait for the permit.
+        let _permit = permit;
+        f(&store)
+    })
+    .await
+    .expect("store work does not panic")
 }
 
 impl Store {

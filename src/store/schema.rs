@@ -121,6 +121,19 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX deliveries_due ON deliveries (next_attempt_at);
     ",
+    // 3: activities already taken (replays within the signature window are
+    // ignored); remote actors found by their key.
+    "
+    CREATE TABLE seen_activities (
+        id      TEXT PRIMARY KEY,
+        seen_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX seen_activities_by_age ON seen_activities (seen_at);
+    CREATE INDEX remote_actors_by_key ON remote_actors (key_id);
+    CREATE INDEX remote_actors_by_age ON remote_actors (fetched_at);
+    CREATE INDEX status_cache_by_age ON status_cache (fetched_at);
+    CREATE INDEX events_by_age ON events (created_at);
+    ",
 ];
 
 /// Brings the database up to the latest schema, each migration in a transaction.

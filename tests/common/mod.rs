@@ -3,6 +3,8 @@
 //! and read access to the SQLite file it writes.
 #![allow(dead_code)] // each test binary uses part of this
 
+pub mod fediverse;
+
 use std::collections::HashMap;
 use std::io::Read;
 use std::net::SocketAddr;
