@@ -54,6 +54,11 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// The public URL of the server (feeds and ActivityPub ids are built on it).
     pub base_url: Url,
+    /// How long a client may take to send a request's headers, and how long a
+    /// kept-alive connection may sit idle.
+    pub idle_timeout: Duration,
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
 }
 
 /// `[storage]`
@@ -151,6 +156,8 @@ struct RawActivityPub {
 struct RawServer {
     listen: Option<Spanned<String>>,
     base_url: Option<Spanned<String>>,
+    idle_timeout: Option<Spanned<DurationOrSeconds>>,
+    max_connections: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -411,7 +418,12 @@ impl Config {
 
         Ok(Config {
             path: path.to_path_buf(),
-            server: ServerConfig { listen, base_url },
+            server: ServerConfig {
+                listen,
+                base_url,
+                idle_timeout: duration(&raw.server.idle_timeout, "[server] idle_timeout", 20)?,
+                max_connections: raw.server.max_connections.unwrap_or(4096).max(1),
+            },
             storage: StorageConfig { path: resolve(raw.storage.path.as_deref().unwrap_or("quotefeed.db")) },
             fetch,
             activitypub,

@@ -42,6 +42,7 @@ impl Services {
             .expect("opening the store does not panic")
             .map_err(|e| e.to_string())?;
         let store = Arc::new(store);
+        store.set_federating(config.activitypub.enabled);
         let sources: Vec<(String, String)> =
             config.sources.iter().map(|s| (s.name.clone(), s.location.to_string())).collect();
         call(&store, move |s| s.sync_sources(sources.iter().map(|(n, u)| (n.as_str(), u.clone()))))

@@ -18,6 +18,7 @@ pub mod extract;
 pub mod feed;
 pub mod fetch;
 pub mod http;
+pub mod maintenance;
 pub mod poll;
 pub mod publish;
 pub mod safety;

@@ -57,6 +57,16 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("the async runtime starts")
 }
 
+/// Raises the soft limit on open files to the hard limit: every connection and
+/// every fetch is a file descriptor, and the usual soft limit (1024) is easily
+/// reached by a busy server.
+fn raise_open_files_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!("open files limit: {limit}"),
+        Err(e) => tracing::warn!("cannot raise the open files limit: {e}"),
+    }
+}
+
 /// `quotefeed run`: the scheduler and the HTTP server until SIGTERM or SIGINT.
 pub(crate) fn run(arg: ConfigArg) -> ExitCode {
     init_logging("info");
@@ -64,6 +74,7 @@ pub(crate) fn run(arg: ConfigArg) -> ExitCode {
         Ok(config) => config,
         Err(code) => return code,
     };
+    raise_open_files_limit();
     runtime().block_on(async move {
         let listen = config.server.listen;
         let services = match Services::start(config).await {
@@ -83,6 +94,8 @@ pub(crate) fn run(arg: ConfigArg) -> ExitCode {
             listener.local_addr().map_or_else(|_| listen.to_string(), |a| a.to_string()),
             services.config.server.base_url
         );
+        let _maintenance =
+            crate::maintenance::Maintenance::start(Arc::clone(&services.store), services.activitypub.is_some());
         let state = Arc::new(AppState::new(Arc::clone(&services)));
         let server = tokio::spawn(http::serve(state, listener, shutdown.clone()));
         let federation = services

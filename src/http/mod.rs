@@ -28,6 +28,8 @@ use crate::publish::site::{self, FeedRequest};
 use crate::publish::{DEFAULT_LIMIT, Format, MAX_LIMIT};
 use crate::store::{Store, StoreError};
 
+/// The feed sizes (`?limit=`) kept in the cache; others are rendered each time.
+const CACHED_LIMITS: [usize; 4] = [10, 50, DEFAULT_LIMIT, MAX_LIMIT];
 /// Seconds feed readers and proxies may reuse a feed.
 const FEED_MAX_AGE: u32 = 300;
 /// Seconds browsers may reuse a page.
@@ -71,7 +73,18 @@ impl AppState {
     }
 }
 
-/// Serves until `shutdown` is cancelled.
+/// How long one request may take to be answered (a handler that fetches a remote
+/// key, a client that trickles a body).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long connections in flight may finish after a shutdown request.
+const DRAIN_TIME: Duration = Duration::from_secs(3);
+
+/// Serves until `shutdown` is cancelled: HTTP/1.1 with a header-read and idle
+/// timeout (`[server] idle_timeout`: idle sockets are closed, not hoarded), a cap
+/// on connections (`[server] max_connections`), and a timeout on every request.
+///
+/// The accept loop is written here rather than taken from `axum::serve`, which
+/// has no connection cap and no header-read or idle timeout.
 pub async fn serve(
     state: Arc<AppState>,
     listener: tokio::net::TcpListener,
@@ -93,7 +106,48 @@ pub async fn serve(
             }
         }
     });
-    axum::serve(listener, router(state)).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
+    let idle_timeout = state.services.config.server.idle_timeout;
+    let max_connections = state.services.config.server.max_connections;
+    let app = router(state)
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT));
+    let connections = Arc::new(tokio::sync::Semaphore::new(max_connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let permit = tokio::select! {
+            () = shutdown.cancelled() => break,
+            permit = Arc::clone(&connections).acquire_owned() => permit.expect("the semaphore is never closed"),
+        };
+        let stream = tokio::select! {
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors, most likely: wait for some to close.
+                    tracing::warn!("cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(idle_timeout)
+            .serve_connection(
+                hyper_util::rt::TokioIo::new(stream),
+                hyper_util::service::TowerToHyperService::new(app.clone()),
+            );
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!("connection ended: {e}");
+            }
+            drop(permit);
+        });
+    }
+    if tokio::time::timeout(DRAIN_TIME, graceful.shutdown()).await.is_err() {
+        tracing::debug!("closing connections still open after {}s", DRAIN_TIME.as_secs());
+    }
+    Ok(())
 }
 
 /// The routes.
@@ -157,8 +211,23 @@ pub(crate) fn server_error(error: &dyn std::fmt::Display) -> Response {
     text_response(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error")
 }
 
-/// Serves `key` from the cache, or renders it (off the async threads) at the
-/// current revision. `render` gives `None` for something that does not exist.
+/// At most this many responses are rendered at once (each on a blocking thread).
+static RENDERING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+/// Renders at the store's current revision, off the async threads.
+async fn render_now(
+    state: &Arc<AppState>,
+    revision: u64,
+    render: impl FnOnce(&Store, u64) -> Result<Option<Rendered>, StoreError> + Send + 'static,
+) -> Result<Option<Rendered>, StoreError> {
+    let _permit = RENDERING.acquire().await.expect("the semaphore is never closed");
+    let store = Arc::clone(&state.services.store);
+    tokio::task::spawn_blocking(move || render(&store, revision)).await.expect("rendering does not panic")
+}
+
+/// Serves `key` from the cache, or renders it (once, however many ask at the
+/// same time) at the current revision. `render` gives `None` for something that
+/// does not exist.
 async fn cached(
     state: &Arc<AppState>,
     key: String,
@@ -167,17 +236,24 @@ async fn cached(
     missing: &str,
 ) -> Response {
     let revision = state.services.store.revision();
-    if let Some(hit) = state.cache.get(&key, revision) {
-        return hit.respond(headers);
+    match state.cache.get_or_render(key, revision, render_now(state, revision, render)).await {
+        Ok(Some(rendered)) => rendered.respond(headers).await,
+        Ok(None) => not_found(missing),
+        Err(e) => server_error(&e),
     }
-    let store = Arc::clone(&state.services.store);
-    match tokio::task::spawn_blocking(move || render(&store, revision)).await.expect("rendering does not panic") {
-        Ok(Some(rendered)) => {
-            let rendered = Arc::new(rendered);
-            let response = rendered.respond(headers);
-            state.cache.put(key, rendered);
-            response
-        }
+}
+
+/// Renders without keeping the result (a feed size that is not worth a place in
+/// the cache).
+async fn uncached(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+    render: impl FnOnce(&Store, u64) -> Result<Option<Rendered>, StoreError> + Send + 'static,
+    missing: &str,
+) -> Response {
+    let revision = state.services.store.revision();
+    match render_now(state, revision, render).await {
+        Ok(Some(rendered)) => Arc::new(rendered).respond(headers).await,
         Ok(None) => not_found(missing),
         Err(e) => server_error(&e),
     }
@@ -211,17 +287,17 @@ async fn feed(
     let key = format!("{}.{}?limit={limit}", kind.key(), format.extension());
     let base = state.base();
     let missing = kind.missing();
-    let response = cached(
-        &state,
-        key,
-        &headers,
-        move |store, revision| {
-            let document = site::feed(store, &base, &kind, format, limit)?;
-            Ok(document.map(|d| Rendered::new(revision, format.content_type(), FEED_MAX_AGE, d.last_modified, d.body)))
-        },
-        &missing,
-    )
-    .await;
+    let render = move |store: &Store, revision| {
+        let document = site::feed(store, &base, &kind, format, limit)?;
+        Ok(document.map(|d| Rendered::new(revision, format.content_type(), FEED_MAX_AGE, d.last_modified, d.body)))
+    };
+    // Only the usual sizes are cached: a client cannot fill memory by asking for
+    // every size from 1 to 500.
+    let response = if CACHED_LIMITS.contains(&limit) {
+        cached(&state, key, &headers, render, &missing).await
+    } else {
+        uncached(&state, &headers, render, &missing).await
+    };
     metrics::counter!("quotefeed_feed_requests_total", "format" => format.extension(), "status" => response.status().as_u16().to_string()).increment(1);
     metrics::histogram!("quotefeed_feed_request_duration_seconds").record(started.elapsed().as_secs_f64());
     response

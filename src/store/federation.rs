@@ -6,6 +6,15 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Result, Store};
 
+/// How long an activity id is remembered: the hour a `Date` is good for, on
+/// either side.
+const SEEN_ACTIVITY_SECONDS: i64 = 2 * 3600;
+/// How long a remote actor is kept after it was fetched (it is fetched again
+/// after a day anyway).
+const REMOTE_ACTOR_KEEP_SECONDS: i64 = 2 * 24 * 3600;
+/// How long a fetched post is kept (it is fetched again after a day anyway).
+const STATUS_CACHE_KEEP_SECONDS: i64 = 2 * 24 * 3600;
+
 /// A follower of one of our actors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Follower {
@@ -122,6 +131,24 @@ impl Store {
         self.write(|tx| {
             tx.execute("INSERT OR IGNORE INTO seen_activities (id, seen_at) VALUES (?1, ?2)", params![id, now])
                 .map(|n| n > 0)
+        })
+    }
+
+    /// Deletes what is no longer needed: activity ids older than the signature
+    /// window, remote actors and cached posts older than their lifetime, and, when
+    /// nothing federates, events nobody will deliver. Returns the rows deleted.
+    pub fn prune(&self, now: i64, federating: bool) -> Result<usize> {
+        self.write(|tx| {
+            let mut deleted =
+                tx.execute("DELETE FROM seen_activities WHERE seen_at < ?1", [now - SEEN_ACTIVITY_SECONDS])?;
+            deleted +=
+                tx.execute("DELETE FROM remote_actors WHERE fetched_at < ?1", [now - REMOTE_ACTOR_KEEP_SECONDS])?;
+            deleted +=
+                tx.execute("DELETE FROM status_cache WHERE fetched_at < ?1", [now - STATUS_CACHE_KEEP_SECONDS])?;
+            if !federating {
+                deleted += tx.execute("DELETE FROM events", [])?;
+            }
+            Ok(deleted)
         })
     }
 
@@ -276,5 +303,44 @@ impl Store {
                 |r| r.get(0),
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upkeep_deletes_what_outlived_its_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("q.db")).unwrap();
+        let now = 1_000_000_000;
+        assert!(store.remember_activity("https://a.example/old", now - 3 * 3600).unwrap());
+        assert!(store.remember_activity("https://a.example/new", now).unwrap());
+        assert!(!store.remember_activity("https://a.example/new", now).unwrap(), "a replay");
+        for (id, at) in [("https://a.example/stale", now - 3 * 24 * 3600), ("https://a.example/fresh", now)] {
+            let actor = RemoteActor {
+                id: id.into(),
+                inbox: None,
+                shared_inbox: None,
+                key_id: Some(format!("{id}#k")),
+                public_pem: None,
+                fetched_at: at,
+            };
+            store.save_remote_actor(&actor).unwrap();
+        }
+        store.cache_status("https://m.example/1", None, now - 3 * 24 * 3600).unwrap();
+        store
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO events (actor, kind, quote_id, created_at) VALUES ('all', 'create', 'q', 0)",
+                    [],
+                )
+            })
+            .unwrap();
+        assert_eq!(store.prune(now, true).unwrap(), 3, "old activity, stale actor, old cached post");
+        assert!(store.remote_actor_by_key("https://a.example/fresh#k").unwrap().is_some());
+        assert!(store.remember_activity("https://a.example/old", now).unwrap(), "forgotten after the window");
+        assert_eq!(store.prune(now, false).unwrap(), 1, "events nobody will deliver");
     }
 }

@@ -11,7 +11,7 @@ mod read;
 mod schema;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -64,6 +64,8 @@ pub struct Store {
     watcher: Mutex<Option<(Connection, i64)>>,
     /// Signalled when a commit records events for ActivityPub delivery.
     events_added: tokio::sync::Notify,
+    /// Whether commits record events for ActivityPub delivery.
+    federating: AtomicBool,
 }
 
 /// What the store keeps of a source between polls.
@@ -209,6 +211,7 @@ impl Store {
             revision: AtomicU64::new(1),
             watcher: Mutex::new(None),
             events_added: tokio::sync::Notify::new(),
+            federating: AtomicBool::new(false),
         })
     }
 
@@ -243,6 +246,12 @@ impl Store {
             readers.push(connection);
         }
         value
+    }
+
+    /// Whether commits record events for ActivityPub delivery (off, nothing
+    /// would ever deliver them).
+    pub fn set_federating(&self, federating: bool) {
+        self.federating.store(federating, Ordering::Release);
     }
 
     /// Completes after this process commits changes that may need delivering.
@@ -374,6 +383,7 @@ impl Store {
         quotes: &[Quote],
         now: i64,
     ) -> Result<ArticleChanges> {
+        let federating = self.federating.load(Ordering::Acquire);
         let changes = self.write(|tx| {
             let mut changes = ArticleChanges::default();
             let existing: Option<i64> = tx
@@ -403,6 +413,9 @@ impl Store {
                 statement.query_map([article_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
             };
             let event = |actor: &str, kind: &str, quote: &str| {
+                if !federating {
+                    return Ok(());
+                }
                 tx.execute(
                     "INSERT INTO events (actor, kind, quote_id, created_at) VALUES (?1, ?2, ?3, ?4)",
                     params![actor, kind, quote, now],
