@@ -5,10 +5,14 @@
 mod sanitize;
 
 use proptest::prelude::*;
-use quotefeed::extract::{ExtractOptions, Extraction, InputFormat, extract};
+use quotefeed::extract::{ExtractOptions, Extraction, InputFormat, MainContent, extract};
 
 fn check(input: &[u8], format: InputFormat) -> Extraction {
-    let options = ExtractOptions { format, include_unattributed: true, ..ExtractOptions::default() };
+    check_with(input, format, MainContent::Whole)
+}
+
+fn check_with(input: &[u8], format: InputFormat, main_content: MainContent) -> Extraction {
+    let options = ExtractOptions { format, include_unattributed: true, main_content, ..ExtractOptions::default() };
     let extraction = extract(input, &options).expect("inputs under the limit are accepted");
     for quote in &extraction.quotes {
         assert!(!quote.text.is_empty(), "a quote without text: {quote:?}");
@@ -120,4 +124,47 @@ fn nested_tweets_are_parsed_a_few_levels_deep() {
     let extraction = check(page.as_bytes(), InputFormat::Html);
     assert_eq!(extraction.quotes.len(), 5);
     assert!(extraction.warnings.iter().any(|w| w.contains("nested")));
+}
+
+/// A piece of a hostile page: an element of one of thousands of names opened (and
+/// maybe closed), a candidate container, a paragraph, a pull quote, an embed.
+fn piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (0u32..5000).prop_map(|n| format!("<x-{n}>")),
+        (0u32..5000).prop_map(|n| format!("</x-{n}>")),
+        Just("<article>".to_string()),
+        Just("<div class=\"entry-content\">".to_string()),
+        Just("<aside class=\"sidebar\">".to_string()),
+        Just("</div>".to_string()),
+        Just("<p>A paragraph long enough to count as article text for the scoring, and then some more.</p>".to_string()),
+        Just("<blockquote><p>Pulled.</p><cite>Same Person</cite></blockquote>".to_string()),
+        Just("<blockquote class=\"twitter-tweet\"><p>Same post.</p>&mdash; A (@a) <a href=\"https://twitter.com/a/status/1\">May 1, 2024</a></blockquote>".to_string()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Many distinct tag names, candidate containers and repeated quotes, read as a
+    /// whole page with the automatic choice of main content.
+    #[test]
+    fn distinct_tags_and_automatic_main_content(pieces in proptest::collection::vec(piece(), 0..400)) {
+        let page = pieces.concat();
+        check_with(page.as_bytes(), InputFormat::Html, MainContent::Auto);
+        check_with(page.as_bytes(), InputFormat::Html, MainContent::Selector("article .entry-content, x-7".into()));
+    }
+}
+
+#[test]
+fn thousands_of_distinct_open_elements_and_candidates() {
+    let mut page = String::new();
+    for n in 0..20_000 {
+        page.push_str(&format!("<x-{n}><article><p>Paragraph {n} of a page that nests without end, long enough.</p>"));
+    }
+    let result = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || check_with(page.as_bytes(), InputFormat::Html, MainContent::Auto).quotes.len())
+        .unwrap()
+        .join();
+    assert_eq!(result.ok(), Some(0));
 }

@@ -2,6 +2,8 @@
 //! attributions (`TEXT — Name (@handle) Date`) with quotes that span several
 //! paragraphs, lead-in sentences as context, stable ids, and duplicates removed.
 
+use std::collections::{HashMap, HashSet};
+
 use super::attribution::parse_trailing;
 use super::embeds::textless_from_url;
 use super::flatten::escape_text;
@@ -116,6 +118,7 @@ fn is_lead_in(paragraph: &str) -> bool {
 pub(crate) fn assemble(blocks: Vec<Block>, is_html: bool, warnings: Vec<String>) -> Extraction {
     let blocks = attribute_paragraphs(blocks, is_html);
     let mut extraction = Extraction { warnings, ..Extraction::default() };
+    let mut seen: HashSet<String> = HashSet::new();
     // The lead-in is the last sentence of the latest paragraph, found only when a
     // quote needs it.
     let mut lead_in: Option<String> = None;
@@ -149,7 +152,7 @@ pub(crate) fn assemble(blocks: Vec<Block>, is_html: bool, warnings: Vec<String>)
                 }
                 let platform = draft.platform.unwrap_or(Platform::Blockquote);
                 let id = quote_id(platform, draft.post_id.as_deref(), &draft.author, &draft.text);
-                if extraction.quotes.iter().any(|q| q.id == id) {
+                if !seen.insert(id.clone()) {
                     continue; // the same post embedded twice
                 }
                 extraction.quotes.push(Quote {
@@ -246,25 +249,43 @@ fn paragraphs_as_html(text: &str) -> String {
     text.lines().map(|line| format!("<p>{}</p>", escape_text(line))).collect()
 }
 
+/// How many quotes by the same person a pull quote is compared with (the
+/// longest): real articles have a handful; a hostile one must not make this
+/// quadratic.
+const PULL_QUOTE_CANDIDATES: usize = 16;
+
 /// A cited pull quote repeats words of a quote by the same person in the same
 /// article: keep the full quote only.
 fn drop_repeated_pull_quotes(quotes: &mut Vec<Quote>) {
-    let repeated: Vec<usize> = (0..quotes.len())
-        .filter(|&i| quotes[i].platform == Platform::Blockquote)
-        .filter(|&i| {
-            let q = &quotes[i];
-            let mut same_author = quotes.iter().enumerate().filter(|(j, o)| *j != i && o.author.name == q.author.name);
-            let Some(first) = same_author.next() else { return false };
-            let short = normalize_for_comparison(&q.text);
-            std::iter::once(first).chain(same_author).any(|(_, other)| {
-                let long = normalize_for_comparison(&other.text);
-                long.len() > short.len() && long.contains(&short)
-            })
-        })
-        .collect();
-    for i in repeated.into_iter().rev() {
-        quotes.remove(i);
+    let normalized: Vec<String> = quotes.iter().map(|q| normalize_for_comparison(&q.text)).collect();
+    let mut by_author: HashMap<Option<&str>, Vec<usize>> = HashMap::new();
+    for (i, quote) in quotes.iter().enumerate() {
+        by_author.entry(quote.author.name.as_deref()).or_default().push(i);
     }
+    let mut repeated: Vec<usize> = Vec::new();
+    for group in by_author.values().filter(|g| g.len() > 1) {
+        let mut longest = group.clone();
+        longest.sort_by_key(|&i| std::cmp::Reverse(normalized[i].len()));
+        longest.truncate(PULL_QUOTE_CANDIDATES);
+        for &i in group.iter().filter(|&&i| quotes[i].platform == Platform::Blockquote) {
+            let short = &normalized[i];
+            if longest
+                .iter()
+                .any(|&j| j != i && normalized[j].len() > short.len() && normalized[j].contains(short.as_str()))
+            {
+                repeated.push(i);
+            }
+        }
+    }
+    let mut drop = vec![false; quotes.len()];
+    for i in repeated {
+        drop[i] = true;
+    }
+    let mut index = 0;
+    quotes.retain(|_| {
+        index += 1;
+        !drop[index - 1]
+    });
 }
 
 /// Text reduced to lowercase letters and digits, for comparing quotes.

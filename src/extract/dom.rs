@@ -12,6 +12,7 @@
 //! after their start tag. Every step is O(1) amortized, whatever the input.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
 use ego_tree::{NodeId, Tree};
 use html5ever::tendril::StrTendril;
@@ -27,7 +28,7 @@ pub(crate) fn parse(html: &str) -> Tree<Node> {
         state: RefCell::new(State {
             tree: Tree::with_capacity(Node::Document, html.len() / 24),
             open: Vec::new(),
-            open_names: Vec::new(),
+            open_names: HashMap::new(),
             foreign_depth: 0,
         }),
     };
@@ -47,8 +48,9 @@ struct State {
     tree: Tree<Node>,
     /// The open elements, innermost last.
     open: Vec<(NodeId, LocalName)>,
-    /// How many elements of each name are open (a short list: few names at once).
-    open_names: Vec<(LocalName, usize)>,
+    /// How many elements of each name are open (a map: a hostile page can keep
+    /// thousands of distinct names open at once).
+    open_names: HashMap<LocalName, usize>,
     /// How many `<svg>` and `<math>` elements are open.
     foreign_depth: usize,
 }
@@ -140,17 +142,14 @@ impl State {
     }
 
     fn open_count(&self, name: &LocalName) -> usize {
-        self.open_names.iter().find(|(n, _)| n == name).map_or(0, |(_, c)| *c)
+        self.open_names.get(name).copied().unwrap_or(0)
     }
 
     fn push(&mut self, id: NodeId, name: LocalName) {
         if matches!(name, local_name!("svg") | local_name!("math")) {
             self.foreign_depth += 1;
         }
-        match self.open_names.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, count)) => *count += 1,
-            None => self.open_names.push((name.clone(), 1)),
-        }
+        *self.open_names.entry(name.clone()).or_insert(0) += 1;
         self.open.push((id, name));
     }
 
@@ -159,10 +158,10 @@ impl State {
         if matches!(name, local_name!("svg") | local_name!("math")) {
             self.foreign_depth -= 1;
         }
-        if let Some(i) = self.open_names.iter().position(|(n, _)| *n == name) {
-            self.open_names[i].1 -= 1;
-            if self.open_names[i].1 == 0 {
-                self.open_names.swap_remove(i);
+        if let Some(count) = self.open_names.get_mut(&name) {
+            *count -= 1;
+            if *count == 0 {
+                self.open_names.remove(&name);
             }
         }
         Some(name)

@@ -9,7 +9,10 @@
 
 use std::sync::LazyLock;
 
-use ego_tree::NodeRef;
+use std::collections::{HashMap, HashSet};
+
+use ego_tree::iter::Edge;
+use ego_tree::{NodeId, NodeRef};
 use scraper::{ElementRef, Node, Selector};
 
 /// Containers that hold the article body on most sites, most specific first.
@@ -68,26 +71,109 @@ fn is_furniture(node: NodeRef<'_, Node>) -> bool {
     })
 }
 
-fn inside_furniture(node: NodeRef<'_, Node>) -> bool {
-    node.ancestors().any(is_furniture)
+/// What the choice needs to know of every node, found in two passes over the
+/// tree (so that the choice is linear in the page, however many candidates it has
+/// and however deep they nest).
+struct Analysis {
+    /// Nodes that are furniture or inside it.
+    in_furniture: HashSet<NodeId>,
+    /// Per element: characters of paragraph text inside it, leaving out paragraphs
+    /// in furniture below it.
+    paragraph_chars: HashMap<NodeId, usize>,
+    /// Per `<p>`: bytes of its trimmed text.
+    paragraph_bytes: HashMap<NodeId, usize>,
 }
 
-/// Characters of paragraph text directly or indirectly inside `node`.
-fn paragraph_text(node: NodeRef<'_, Node>) -> usize {
-    node.descendants()
-        .filter(|n| matches!(n.value(), Node::Element(e) if e.name() == "p"))
-        .filter(|p| !p.ancestors().take_while(|a| a.id() != node.id()).any(is_furniture))
-        .map(|p| p.descendants().filter_map(|t| t.value().as_text()).map(|t| t.trim().chars().count()).sum::<usize>())
-        .sum()
+impl Analysis {
+    fn of(document: NodeRef<'_, Node>) -> Analysis {
+        let mut in_furniture = HashSet::new();
+        let mut furniture_depth = 0usize;
+        let mut furniture_open: Vec<bool> = Vec::new();
+        let mut paragraph_chars = HashMap::new();
+        let mut paragraph_bytes = HashMap::new();
+        // Per open node: (text characters, text bytes, paragraph characters) below it.
+        let mut sums: Vec<(usize, usize, usize)> = Vec::new();
+        for edge in document.traverse() {
+            match edge {
+                Edge::Open(node) => {
+                    let furniture = is_furniture(node);
+                    furniture_depth += usize::from(furniture);
+                    furniture_open.push(furniture);
+                    if furniture_depth > 0 {
+                        in_furniture.insert(node.id());
+                    }
+                    sums.push((0, 0, 0));
+                }
+                Edge::Close(node) => {
+                    let furniture = furniture_open.pop().unwrap_or(false);
+                    furniture_depth -= usize::from(furniture);
+                    let (mut chars, mut bytes, mut paragraphs) = sums.pop().unwrap_or_default();
+                    match node.value() {
+                        Node::Text(text) => {
+                            let trimmed = text.trim();
+                            chars = trimmed.chars().count();
+                            bytes = trimmed.len();
+                        }
+                        Node::Element(element) if element.name() == "p" => {
+                            paragraphs = chars;
+                            paragraph_bytes.insert(node.id(), bytes);
+                        }
+                        _ => {}
+                    }
+                    if node.value().is_element() {
+                        paragraph_chars.insert(node.id(), paragraphs);
+                    }
+                    if let Some(parent) = sums.last_mut() {
+                        parent.0 += chars;
+                        parent.1 += bytes;
+                        if !furniture {
+                            parent.2 += paragraphs;
+                        }
+                    }
+                }
+            }
+        }
+        Analysis { in_furniture, paragraph_chars, paragraph_bytes }
+    }
+
+    /// Characters of paragraph text inside `node`.
+    fn paragraph_text(&self, node: NodeRef<'_, Node>) -> usize {
+        self.paragraph_chars.get(&node.id()).copied().unwrap_or(0)
+    }
 }
+
+/// Elements deeper than this are not candidates for a selector: no real page
+/// nests its article body so deep, and matching a selector with a descendant
+/// combinator looks at every ancestor.
+const MAX_SELECTOR_DEPTH: usize = 256;
 
 /// The elements matching a CSS selector, outermost only (a match inside another
 /// would be read twice).
 pub(crate) fn by_selector<'a>(document: NodeRef<'a, Node>, selector: &Selector) -> Vec<NodeRef<'a, Node>> {
     let mut found: Vec<NodeRef<'a, Node>> = Vec::new();
-    for element in document.descendants().filter_map(ElementRef::wrap) {
-        if selector.matches(&element) && !element.ancestors().any(|a| found.iter().any(|f| f.id() == a.id())) {
-            found.push(*element);
+    let mut depth = 0usize;
+    // The depth of the match being skipped over, if inside one.
+    let mut inside_match: Option<usize> = None;
+    for edge in document.traverse() {
+        match edge {
+            Edge::Open(node) => {
+                depth += 1;
+                if inside_match.is_some() || depth > MAX_SELECTOR_DEPTH {
+                    continue;
+                }
+                if let Some(element) = ElementRef::wrap(node)
+                    && selector.matches(&element)
+                {
+                    found.push(node);
+                    inside_match = Some(depth);
+                }
+            }
+            Edge::Close(_) => {
+                if inside_match == Some(depth) {
+                    inside_match = None;
+                }
+                depth -= 1;
+            }
         }
     }
     found
@@ -96,45 +182,44 @@ pub(crate) fn by_selector<'a>(document: NodeRef<'a, Node>, selector: &Selector) 
 /// The node holding the article body of a whole page (the document itself when
 /// nothing better is found).
 pub(crate) fn choose(document: NodeRef<'_, Node>) -> NodeRef<'_, Node> {
+    let analysis = Analysis::of(document);
     for selector in ARTICLE_BODY_SELECTORS.iter() {
         let best = by_selector(document, selector)
             .into_iter()
-            .filter(|n| !inside_furniture(*n))
-            .map(|n| (paragraph_text(n), n))
+            .filter(|n| !analysis.in_furniture.contains(&n.id()))
+            .map(|n| (analysis.paragraph_text(n), n))
             .filter(|(text, _)| *text >= MIN_TEXT)
             .max_by_key(|(text, _)| *text);
         if let Some((_, node)) = best {
             return node;
         }
     }
-    readability_choice(document).unwrap_or(document)
+    readability_choice(document, &analysis).unwrap_or(document)
 }
 
 /// Readability's scoring, reduced: each paragraph gives its length to its parent and
 /// half of it to its grandparent; the best-scoring element outside furniture wins.
-fn readability_choice(document: NodeRef<'_, Node>) -> Option<NodeRef<'_, Node>> {
-    let mut scores: Vec<(ego_tree::NodeId, usize)> = Vec::new();
-    let mut add = |id, points| match scores.iter_mut().find(|(n, _)| *n == id) {
-        Some((_, score)) => *score += points,
-        None => scores.push((id, points)),
-    };
+fn readability_choice<'a>(document: NodeRef<'a, Node>, analysis: &Analysis) -> Option<NodeRef<'a, Node>> {
+    let mut scores: HashMap<NodeId, usize> = HashMap::new();
     for paragraph in document.descendants().filter(|n| matches!(n.value(), Node::Element(e) if e.name() == "p")) {
-        if inside_furniture(paragraph) {
+        if analysis.in_furniture.contains(&paragraph.id()) {
             continue;
         }
-        let length: usize = paragraph.descendants().filter_map(|t| t.value().as_text()).map(|t| t.trim().len()).sum();
+        let length = analysis.paragraph_bytes.get(&paragraph.id()).copied().unwrap_or(0);
         if length < 25 {
             continue;
         }
         let mut ancestors = paragraph.ancestors().filter(|a| a.value().is_element());
         if let Some(parent) = ancestors.next() {
-            add(parent.id(), length);
+            *scores.entry(parent.id()).or_default() += length;
             if let Some(grandparent) = ancestors.next() {
-                add(grandparent.id(), length / 2);
+                *scores.entry(grandparent.id()).or_default() += length / 2;
             }
         }
     }
-    let (best, score) = scores.into_iter().max_by_key(|(_, score)| *score)?;
+    // Ties go to the element that comes first in the page.
+    let order: HashMap<NodeId, usize> = document.descendants().enumerate().map(|(i, n)| (n.id(), i)).collect();
+    let (best, score) = scores.into_iter().max_by_key(|(id, score)| (*score, std::cmp::Reverse(order[id])))?;
     (score >= MIN_TEXT).then(|| document.tree().get(best)).flatten()
 }
 
