@@ -255,14 +255,33 @@ impl Located<'_> {
 }
 
 impl Config {
-    /// Reads and validates the configuration file, then applies `QUOTEFEED_*`
-    /// overrides from the environment.
+    /// Reads the configuration file, applies `QUOTEFEED_*` overrides from the
+    /// environment to it, and validates the result: an overridden value is
+    /// checked, and a relative path resolved, exactly as if the file said it.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError(format!("{}: cannot read the configuration: {e}", path.display())))?;
-        let mut config = Config::parse(&text, path)?;
-        config.apply_environment(std::env::vars())?;
-        Ok(config)
+        Config::parse_with_environment(&text, path, std::env::vars())
+    }
+
+    /// [`Config::parse`] after applying environment overrides to the text.
+    pub fn parse_with_environment(
+        text: &str,
+        path: &Path,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let (text, overridden) = apply_environment(text, path, vars)?;
+        Config::parse(&text, path).map_err(|ConfigError(message)| {
+            // Name the variable, not a line of the file, for a bad overridden value.
+            let blamed = overridden.iter().find(|(key, _)| message.contains(&format!(": {key}: ")));
+            match blamed {
+                Some((key, variable)) => {
+                    let detail = message.split_once(&format!(": {key}: ")).map_or(message.as_str(), |(_, d)| d);
+                    ConfigError(format!("environment variable {variable}: {key}: {detail}"))
+                }
+                None => ConfigError(message),
+            }
+        })
     }
 
     /// Parses and validates configuration text; `path` locates errors and is the
@@ -313,6 +332,11 @@ impl Config {
             None => Ok(Duration::from_secs(default)),
         };
         let timeout = duration(&f.timeout, "[fetch] timeout", 30)?;
+        if let Some(t) = &f.timeout
+            && timeout.is_zero()
+        {
+            return here.error(t.span(), "[fetch] timeout", "must be more than zero");
+        }
         let activitypub = ActivityPubConfig {
             enabled: raw.activitypub.enabled.unwrap_or(base_url.scheme() == "https"),
             retry_base: duration(&raw.activitypub.retry_base, "[activitypub] retry_base", 60)?,
@@ -327,6 +351,11 @@ impl Config {
             },
             None => 10 * 1024 * 1024,
         };
+        if let Some(m) = &f.max_bytes
+            && max_bytes == 0
+        {
+            return here.error(m.span(), "[fetch] max_bytes", "must be more than zero");
+        }
         let mut hosts = BTreeMap::new();
         for (name, address) in &f.hosts {
             match address.get_ref().parse::<IpAddr>() {
@@ -364,6 +393,9 @@ impl Config {
                 return here.error(source.name.span(), "[[sources]] name", format!("\"{name}\" is used twice"));
             }
             let url = source.url.get_ref().trim();
+            if url.is_empty() {
+                return here.error(source.url.span(), "[[sources]] url", "is empty: give a feed's URL or a file path");
+            }
             let location = if url.starts_with("http://") || url.starts_with("https://") {
                 match Url::parse(url) {
                     Ok(u) => Location::Http(u),
@@ -396,11 +428,14 @@ impl Config {
             let content_selector = match &source.content_selector {
                 Some(selector) => match scraper::Selector::parse(selector.get_ref()) {
                     Ok(_) => Some(selector.get_ref().clone()),
-                    Err(e) => {
+                    Err(_) => {
                         return here.error(
                             selector.span(),
                             "[[sources]] content_selector",
-                            format!("not a CSS selector: {e}"),
+                            format!(
+                                "\"{}\" is not a valid CSS selector (write e.g. \"article .entry-content\")",
+                                selector.get_ref()
+                            ),
                         );
                     }
                 },
@@ -432,42 +467,91 @@ impl Config {
         })
     }
 
-    /// Applies `QUOTEFEED_SERVER_LISTEN`, `QUOTEFEED_FETCH_TIMEOUT`, … overrides.
-    pub fn apply_environment(&mut self, vars: impl IntoIterator<Item = (String, String)>) -> Result<(), ConfigError> {
-        for (name, value) in vars {
-            let Some(key) = name.strip_prefix("QUOTEFEED_") else { continue };
-            let bad = |message: String| ConfigError(format!("environment variable {name}: {message}"));
-            let number = |v: &str| v.trim().parse::<usize>().map_err(|_| bad(format!("\"{v}\" is not a number")));
-            let flag = |v: &str| match v.trim() {
-                "1" | "true" | "yes" => Ok(true),
-                "0" | "false" | "no" => Ok(false),
-                other => Err(bad(format!("\"{other}\" is not true or false"))),
-            };
-            match key {
-                "SERVER_LISTEN" => self.server.listen = value.parse().map_err(|e| bad(format!("\"{value}\": {e}")))?,
-                "SERVER_BASE_URL" => {
-                    self.server.base_url = Url::parse(&value).map_err(|e| bad(format!("\"{value}\": {e}")))?
-                }
-                "STORAGE_PATH" => self.storage.path = PathBuf::from(value),
-                "FETCH_USER_AGENT" => self.fetch.user_agent = value,
-                "FETCH_TIMEOUT" => self.fetch.timeout = parse_duration(&value).map_err(bad)?,
-                "FETCH_MAX_BYTES" => self.fetch.max_bytes = parse_size(&value).map_err(bad)?,
-                "FETCH_MAX_REDIRECTS" => self.fetch.max_redirects = number(&value)?,
-                "FETCH_CONCURRENCY" => self.fetch.concurrency = number(&value)?.max(1),
-                "FETCH_PER_HOST_CONCURRENCY" => self.fetch.per_host_concurrency = number(&value)?.max(1),
-                "FETCH_ALLOW_PRIVATE_NETWORKS" => self.fetch.allow_private_networks = flag(&value)?,
-                "ACTIVITYPUB_ENABLED" => self.activitypub.enabled = flag(&value)?,
-                // QUOTEFEED_CONFIG and QUOTEFEED_LOG are read elsewhere.
-                _ => {}
-            }
-        }
-        Ok(())
-    }
-
     /// The configured source with this name.
     pub fn source(&self, name: &str) -> Option<&SourceConfig> {
         self.sources.iter().find(|s| s.name == name)
     }
+}
+
+/// How an environment variable's value is written into the configuration.
+#[derive(Debug, Clone, Copy)]
+enum ValueKind {
+    Text,
+    Number,
+    Flag,
+}
+
+/// The keys `QUOTEFEED_SECTION_KEY` variables override: (section, key, kind).
+const OVERRIDABLE: &[(&str, &str, ValueKind)] = &[
+    ("server", "listen", ValueKind::Text),
+    ("server", "base_url", ValueKind::Text),
+    ("server", "idle_timeout", ValueKind::Text),
+    ("server", "max_connections", ValueKind::Number),
+    ("storage", "path", ValueKind::Text),
+    ("fetch", "user_agent", ValueKind::Text),
+    ("fetch", "timeout", ValueKind::Text),
+    ("fetch", "max_bytes", ValueKind::Text),
+    ("fetch", "max_redirects", ValueKind::Number),
+    ("fetch", "concurrency", ValueKind::Number),
+    ("fetch", "per_host_concurrency", ValueKind::Number),
+    ("fetch", "allow_private_networks", ValueKind::Flag),
+    ("activitypub", "enabled", ValueKind::Flag),
+    ("activitypub", "retry_base", ValueKind::Text),
+    ("limits", "quote_text", ValueKind::Number),
+    ("limits", "quote_html", ValueKind::Number),
+    ("limits", "name", ValueKind::Number),
+    ("limits", "links", ValueKind::Number),
+];
+
+/// Writes `QUOTEFEED_SECTION_KEY` overrides into the configuration text (with
+/// `toml_edit`, which keeps the rest of the file as it is, so errors elsewhere
+/// keep their line numbers). Returns the new text and, per overridden key, its
+/// label (`[fetch] timeout`) and variable. Done on the text rather than with a
+/// layered-configuration crate (figment, config) so that every value, from the
+/// file or the environment, passes the same validation with the same messages.
+fn apply_environment(
+    text: &str,
+    path: &Path,
+    vars: impl IntoIterator<Item = (String, String)>,
+) -> Result<(String, Vec<(String, String)>), ConfigError> {
+    let mut overrides: Vec<(String, String)> =
+        vars.into_iter().filter(|(name, _)| name.starts_with("QUOTEFEED_")).collect();
+    overrides.retain(|(name, _)| {
+        OVERRIDABLE.iter().any(|(section, key, _)| *name == format!("QUOTEFEED_{}_{}", section, key).to_uppercase())
+    });
+    if overrides.is_empty() {
+        return Ok((text.to_string(), Vec::new()));
+    }
+    let mut document: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| ConfigError(format!("{}: {}", path.display(), e.message().trim())))?;
+    let mut overridden = Vec::new();
+    for (name, value) in overrides {
+        let (section, key, kind) = OVERRIDABLE
+            .iter()
+            .find(|(section, key, _)| name == format!("QUOTEFEED_{}_{}", section, key).to_uppercase())
+            .expect("kept above");
+        let bad = |message: String| ConfigError(format!("environment variable {name}: {message}"));
+        let item = match kind {
+            ValueKind::Text => toml_edit::value(value.clone()),
+            ValueKind::Number => {
+                toml_edit::value(value.trim().parse::<i64>().map_err(|_| bad(format!("\"{value}\" is not a number")))?)
+            }
+            ValueKind::Flag => toml_edit::value(match value.trim() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                other => return Err(bad(format!("\"{other}\" is not true or false"))),
+            }),
+        };
+        let table = document
+            .entry(section)
+            .or_insert_with(toml_edit::table)
+            .as_table_like_mut()
+            .ok_or_else(|| bad(format!("[{section}] is not a table in the file")))?;
+        table.insert(key, item);
+        overridden.push((format!("[{section}] {key}"), name));
+    }
+    Ok((document.to_string(), overridden))
 }
 
 /// Source names appear in URLs and ActivityPub account names.
@@ -590,22 +674,61 @@ enabled = false
         }
     }
 
+    fn with_environment(text: &str, vars: &[(&str, &str)]) -> Result<Config, String> {
+        let vars = vars.iter().map(|(n, v)| (n.to_string(), v.to_string()));
+        Config::parse_with_environment(text, Path::new("conf/quotefeed.toml"), vars).map_err(|e| e.to_string())
+    }
+
     #[test]
     fn environment_overrides() {
-        let mut config = parse("[server]\nlisten = \"127.0.0.1:1\"\n").unwrap();
-        config
-            .apply_environment([
-                ("QUOTEFEED_SERVER_LISTEN".to_string(), "127.0.0.1:2".to_string()),
-                ("QUOTEFEED_FETCH_TIMEOUT".to_string(), "5s".to_string()),
-                ("QUOTEFEED_FETCH_ALLOW_PRIVATE_NETWORKS".to_string(), "true".to_string()),
-                ("OTHER".to_string(), "x".to_string()),
-            ])
-            .unwrap();
+        let config = with_environment(
+            "[server]\nlisten = \"127.0.0.1:1\" # kept comment\n",
+            &[
+                ("QUOTEFEED_SERVER_LISTEN", "127.0.0.1:2"),
+                ("QUOTEFEED_FETCH_TIMEOUT", "5s"),
+                ("QUOTEFEED_FETCH_ALLOW_PRIVATE_NETWORKS", "true"),
+                ("QUOTEFEED_STORAGE_PATH", "data/q.db"),
+                ("QUOTEFEED_LIMITS_QUOTE_TEXT", "100"),
+                ("OTHER", "x"),
+            ],
+        )
+        .unwrap();
         assert_eq!(config.server.listen.port(), 2);
         assert_eq!(config.fetch.timeout, Duration::from_secs(5));
         assert!(config.fetch.allow_private_networks);
-        let error = config.apply_environment([("QUOTEFEED_FETCH_TIMEOUT".into(), "later".into())]).unwrap_err();
-        assert!(error.to_string().starts_with("environment variable QUOTEFEED_FETCH_TIMEOUT:"), "{error}");
+        assert_eq!(config.storage.path, PathBuf::from("conf/data/q.db"), "resolved like the file's own paths");
+        assert_eq!(config.limits.quote_text, 100);
+        assert_eq!(config.server.base_url.as_str(), "http://127.0.0.1:2/", "derived from the overridden listen");
+        // Overridden values are validated like the file's, and the error names the variable.
+        for (name, value, expected) in [
+            ("QUOTEFEED_FETCH_TIMEOUT", "later", "environment variable QUOTEFEED_FETCH_TIMEOUT: [fetch] timeout:"),
+            (
+                "QUOTEFEED_SERVER_BASE_URL",
+                "ftp://x/",
+                "environment variable QUOTEFEED_SERVER_BASE_URL: [server] base_url:",
+            ),
+            ("QUOTEFEED_FETCH_CONCURRENCY", "many", "environment variable QUOTEFEED_FETCH_CONCURRENCY:"),
+            ("QUOTEFEED_FETCH_TIMEOUT", "0s", "environment variable QUOTEFEED_FETCH_TIMEOUT: [fetch] timeout:"),
+        ] {
+            let error = with_environment("", &[(name, value)]).unwrap_err();
+            assert!(error.starts_with(expected), "{error}");
+        }
+    }
+
+    #[test]
+    fn empty_and_zero_values_are_refused() {
+        for (text, expected) in [
+            ("[[sources]]\nname = \"a\"\nurl = \"\"\n", "conf/quotefeed.toml:3: [[sources]] url: is empty"),
+            ("[fetch]\ntimeout = \"0s\"\n", "conf/quotefeed.toml:2: [fetch] timeout: must be more than zero"),
+            ("[fetch]\nmax_bytes = \"0\"\n", "conf/quotefeed.toml:2: [fetch] max_bytes: must be more than zero"),
+            ("[fetch]\nmax_bytes = 0\n", "conf/quotefeed.toml:2: [fetch] max_bytes: must be more than zero"),
+        ] {
+            let error = parse(text).unwrap_err();
+            assert!(error.starts_with(expected), "{error:?} should start with {expected:?}");
+        }
+        let error = parse("[[sources]]\nname = \"a\"\nurl = \"x\"\ncontent_selector = \"<<\"\n").unwrap_err();
+        assert!(!error.contains("report this"), "{error}");
+        assert!(error.contains("not a valid CSS selector"), "{error}");
     }
 
     #[test]

@@ -43,7 +43,20 @@ pub struct FeedError(String);
 /// feed sets one).
 pub fn parse_feed(bytes: &[u8], feed_url: Option<&str>) -> Result<SourceFeed, FeedError> {
     let parser = feed_rs::parser::Builder::new().base_uri(feed_url).build();
-    let feed = parser.parse(bytes).map_err(|e| FeedError(e.to_string()))?;
+    let feed = match parser.parse(bytes) {
+        Ok(feed) => feed,
+        // A stray byte that is not UTF-8 (a feed pasted together from several
+        // sources) should not cost the whole feed: replace it and read again.
+        Err(first) => match std::str::from_utf8(bytes) {
+            Ok(_) => return Err(FeedError(first.to_string())),
+            Err(_) => {
+                let repaired = String::from_utf8_lossy(bytes);
+                let feed = parser.parse(repaired.as_bytes()).map_err(|_| FeedError(first.to_string()))?;
+                tracing::warn!("{}: bytes that are not UTF-8 were replaced", feed_url.unwrap_or("a feed"));
+                feed
+            }
+        },
+    };
     let base = feed_url.and_then(|u| Url::parse(u).ok());
     let link = feed
         .links
@@ -129,6 +142,15 @@ mod tests {
         assert_eq!(feed.articles[1].content.as_deref(), Some("Only a description."));
         assert_eq!(feed.articles[1].url.as_deref(), Some("https://news.example/feed/b.html"));
         assert!(!feed.articles[1].id.is_empty(), "an item without a guid still gets an id");
+    }
+
+    #[test]
+    fn a_byte_that_is_not_utf8_is_replaced_not_fatal() {
+        let mut rss = b"<rss version=\"2.0\"><channel><title>T</title><item><title>Caf".to_vec();
+        rss.push(0xe9); // Latin-1 in a feed that says nothing of its encoding
+        rss.extend_from_slice(b"</title><guid>g</guid><description>x</description></item></channel></rss>");
+        let feed = parse_feed(&rss, None).unwrap();
+        assert_eq!(feed.articles[0].title.as_deref(), Some("Caf\u{fffd}"));
     }
 
     #[test]

@@ -459,3 +459,73 @@ fn full_article_pages_are_read_from_their_main_content() {
         .unwrap();
     assert_eq!(context, "The mayor wrote:");
 }
+
+#[test]
+fn a_proxy_in_the_environment_does_not_bypass_the_private_address_guard() {
+    let remote = Remote::start();
+    remote.set("/private-page", Route::page("<p>secret</p>"));
+    let item = |i: usize, link: &str| {
+        format!("<item><title>A{i}</title><link>{link}</link><guid>a{i}</guid><description>x</description></item>")
+    };
+    let items = item(0, &format!("http://internal.example:{}/private-page", remote.port()));
+    remote.set(
+        "/feed.xml",
+        Route::feed(format!("<rss version=\"2.0\"><channel><title>T</title>{items}</channel></rss>")),
+    );
+    // A "proxy" that would happily fetch anything for us.
+    let proxy = Remote::start();
+    proxy.set("/", Route::page("<p>via the proxy</p>"));
+    let setup = Setup::new(&format!("{}full_article = true\n", source("news", &remote.url("/feed.xml"))));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_quotefeed"))
+        .args(["poll", "--config", setup.config_path().to_str().unwrap()])
+        .env("HTTP_PROXY", proxy.url("/"))
+        .env("http_proxy", proxy.url("/"))
+        .env("ALL_PROXY", proxy.url("/"))
+        .output()
+        .unwrap();
+    let report = stdout(&output);
+    assert!(report.contains("1 articles failed"), "{report}{}", stderr(&output));
+    assert!(proxy.paths().is_empty(), "nothing went through the proxy: {:?}", proxy.paths());
+    assert_eq!(remote.hits("/private-page"), 0);
+}
+
+#[test]
+fn another_source_cannot_rewrite_a_published_quote() {
+    let remote = Remote::start();
+    remote.set("/feed.xml", Route::feed(fixture("bolivia/feed.xml")));
+    let forged = fixture("bolivia/feed.xml")
+        .replace("https://news.example/", "https://other.example/")
+        .replace("?p=100201", "?p=7")
+        .replace("?p=100187", "?p=8")
+        .replace("it’s a coup.", "it is a FORGERY.");
+    remote.set("/other.xml", Route::feed(forged));
+    let setup = Setup::new(&source("news", &remote.url("/feed.xml")));
+    setup.poll();
+    setup.write_config(&format!(
+        "{}{}",
+        source("news", &remote.url("/feed.xml")),
+        source("other", &remote.url("/other.xml"))
+    ));
+    let report = setup.poll();
+    assert!(!report.contains("updated"), "{report}");
+    let forged: i64 =
+        setup.db().query_row("SELECT COUNT(*) FROM quotes WHERE text LIKE '%FORGERY%'", [], |r| r.get(0)).unwrap();
+    assert_eq!(forged, 0, "the first publication stands");
+    assert_eq!(setup.count("citations"), 32, "the other source's article still cites the quote");
+}
+
+#[test]
+fn a_healthy_source_is_not_timed_out_by_a_slow_one_on_the_same_host() {
+    let remote = Remote::start();
+    remote.set("/good.xml", Route::feed(fixture("bolivia/feed.xml")));
+    remote.set("/drip.xml", Route::Drip);
+    let config = format!(
+        "[fetch]\ntimeout = \"2s\"\nper_host_concurrency = 1\n{}{}",
+        source("drip", &remote.url("/drip.xml")),
+        source("good", &remote.url("/good.xml"))
+    );
+    let setup = Setup::new(&config);
+    let report = setup.poll();
+    assert!(report.lines().any(|l| l.starts_with("drip: error:") && l.contains("timed out")), "{report}");
+    assert!(report.lines().any(|l| l.starts_with("good: 200,") && l.contains("16 quotes added")), "{report}");
+}

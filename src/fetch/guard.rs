@@ -38,7 +38,12 @@ fn is_forbidden_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_forbidden_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let segments = ip.segments();
+    let first = segments[0];
+    // IPv4-compatible ::a.b.c.d (deprecated, but some stacks still route it to a.b.c.d).
+    if segments[..6].iter().all(|s| *s == 0) {
+        return true;
+    }
     ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
@@ -47,6 +52,7 @@ fn is_forbidden_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xffc0) == 0xfec0 // site-local (deprecated)
         || (first == 0x64 && ip.segments()[1] == 0xff9b) // NAT64 (embeds an IPv4 address)
         || first == 0x2002 // 6to4 (embeds an IPv4 address)
+        || (first == 0x2001 && segments[1] == 0) // Teredo 2001::/32 (embeds an IPv4 address)
         || (first == 0x2001 && ip.segments()[1] == 0x0db8) // documentation
 }
 
@@ -131,6 +137,12 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "224.0.0.1",
+            "::127.0.0.1",
+            "::a9fe:a9fe",
+            "::10.0.0.1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "2001::1",
+            "64:ff9b::127.0.0.1",
         ] {
             assert!(is_forbidden(ip.parse().unwrap()), "{ip}");
         }

@@ -109,6 +109,14 @@ impl FetchError {
     }
 }
 
+/// What one request of a fetch led to.
+enum Hop {
+    /// The final answer.
+    Done(Fetched),
+    /// A redirect to follow.
+    Redirect(Url),
+}
+
 /// The HTTP client with its limits. Cheap to share behind an `Arc`.
 pub struct Fetcher {
     configured: reqwest::Client,
@@ -135,6 +143,9 @@ impl Fetcher {
             reqwest::Client::builder()
                 .user_agent(&config.user_agent)
                 .redirect(reqwest::redirect::Policy::none())
+                // A proxy from HTTP(S)_PROXY would resolve names itself and pass
+                // the private-network guard by.
+                .no_proxy()
                 .timeout(config.timeout)
                 .connect_timeout(config.timeout.min(Duration::from_secs(10)))
                 .pool_idle_timeout(Duration::from_secs(30))
@@ -191,10 +202,7 @@ impl Fetcher {
         conditional: &Conditional,
     ) -> Result<Fetched, FetchError> {
         let _permit = self.global.acquire().await.expect("the semaphore is never closed");
-        let result = match tokio::time::timeout(self.timeout, self.follow(url, origin, accept, conditional)).await {
-            Ok(result) => result,
-            Err(_) => Err(FetchError::Timeout(self.timeout)),
-        };
+        let result = self.follow(url, origin, accept, conditional).await;
         let status = match &result {
             Ok(Fetched::Full(_)) => "200".to_string(),
             Ok(Fetched::NotModified { .. }) => "304".to_string(),
@@ -220,48 +228,75 @@ impl Fetcher {
         let mut current = url.clone();
         let mut moved_to = None;
         let mut all_permanent = true;
+        // The time limit runs from when the first request can be sent: waiting for
+        // a host's other requests to finish (a slow source on the same host) does
+        // not count against this one.
+        let mut deadline: Option<tokio::time::Instant> = None;
         for _ in 0..=self.max_redirects {
             if origin == Origin::Remote {
                 self.check_remote(&current)?;
             }
             let host_limit = self.host_limit(&current);
             let _host_permit = host_limit.acquire().await.expect("the semaphore is never closed");
-            let mut request = client.get(current.clone()).header(ACCEPT, accept);
-            if let Some(etag) = &conditional.etag {
-                request = request.header(IF_NONE_MATCH, etag);
+            let deadline = *deadline.get_or_insert_with(|| tokio::time::Instant::now() + self.timeout);
+            let exchange = self.exchange(client, &current, accept, conditional, &mut moved_to, &mut all_permanent);
+            match tokio::time::timeout_at(deadline, exchange).await {
+                Err(_) => return Err(FetchError::Timeout(self.timeout)),
+                Ok(Err(e)) => return Err(e),
+                Ok(Ok(Hop::Done(fetched))) => return Ok(fetched),
+                Ok(Ok(Hop::Redirect(next))) => current = next,
             }
-            if let Some(date) = &conditional.last_modified {
-                request = request.header(IF_MODIFIED_SINCE, date);
-            }
-            let response = request.send().await.map_err(|e| network_error(&e, self.timeout))?;
-            let status = response.status();
-            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
-                let next =
-                    header(response.headers(), LOCATION).and_then(|location| current.join(&location).ok()).ok_or_else(
-                        || FetchError::Network(format!("HTTP {} without a usable Location", status.as_u16())),
-                    )?;
-                all_permanent &= matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT);
-                if all_permanent {
-                    moved_to = Some(next.clone());
-                }
-                current = next;
-                continue;
-            }
-            if status == StatusCode::NOT_MODIFIED {
-                return Ok(Fetched::NotModified { moved_to });
-            }
-            if !status.is_success() {
-                let retry_after = header(response.headers(), RETRY_AFTER).and_then(|v| parse_retry_after(&v));
-                return Err(FetchError::Status { status: status.as_u16(), retry_after });
-            }
-            let validators = Conditional {
-                etag: header(response.headers(), ETAG),
-                last_modified: header(response.headers(), LAST_MODIFIED),
-            };
-            let body = self.read_body(response).await?;
-            return Ok(Fetched::Full(Response { final_url: current, moved_to, validators, body }));
         }
         Err(FetchError::TooManyRedirects(self.max_redirects))
+    }
+
+    /// One request of a [`Fetcher::get`]: the answer, or where it redirects.
+    async fn exchange(
+        &self,
+        client: &reqwest::Client,
+        current: &Url,
+        accept: &str,
+        conditional: &Conditional,
+        moved_to: &mut Option<Url>,
+        all_permanent: &mut bool,
+    ) -> Result<Hop, FetchError> {
+        let mut request = client.get(current.clone()).header(ACCEPT, accept);
+        if let Some(etag) = &conditional.etag {
+            request = request.header(IF_NONE_MATCH, etag);
+        }
+        if let Some(date) = &conditional.last_modified {
+            request = request.header(IF_MODIFIED_SINCE, date);
+        }
+        let response = request.send().await.map_err(|e| network_error(&e, self.timeout))?;
+        let status = response.status();
+        if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+            let next = header(response.headers(), LOCATION)
+                .and_then(|location| current.join(&location).ok())
+                .ok_or_else(|| FetchError::Network(format!("HTTP {} without a usable Location", status.as_u16())))?;
+            *all_permanent &= matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT);
+            if *all_permanent {
+                *moved_to = Some(next.clone());
+            }
+            return Ok(Hop::Redirect(next));
+        }
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(Hop::Done(Fetched::NotModified { moved_to: moved_to.clone() }));
+        }
+        if !status.is_success() {
+            let retry_after = header(response.headers(), RETRY_AFTER).and_then(|v| parse_retry_after(&v));
+            return Err(FetchError::Status { status: status.as_u16(), retry_after });
+        }
+        let validators = Conditional {
+            etag: header(response.headers(), ETAG),
+            last_modified: header(response.headers(), LAST_MODIFIED),
+        };
+        let body = self.read_body(response).await?;
+        Ok(Hop::Done(Fetched::Full(Response {
+            final_url: current.clone(),
+            moved_to: moved_to.clone(),
+            validators,
+            body,
+        })))
     }
 
     /// Sends a request built by the caller (a signed ActivityPub request), within the

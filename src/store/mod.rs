@@ -373,8 +373,8 @@ impl Store {
     }
 
     /// Stores an article and its quotes in one transaction: new quotes are added, a
-    /// quote already stored (from this or another article) gets a citation, changed
-    /// quotes are updated, and quotes the article no longer cites lose that citation
+    /// quote already stored (from this or another article) gets a citation, quotes
+    /// changed by an edit of this article are updated, and quotes the article no longer cites lose that citation
     /// (and are deleted when nothing cites them any more). `now` is Unix seconds.
     pub fn commit_article(
         &self,
@@ -460,7 +460,10 @@ impl Store {
                         if new_to_source {
                             event(source, "create", &quote.id)?;
                         }
-                        if old != fresh {
+                        // Only an edit of an article that already cites the quote changes
+                        // it: another article (perhaps another source's) that quotes the
+                        // same post differently cannot rewrite what was published.
+                        if old != fresh && before.contains(&quote.id) {
                             tx.execute(
                                 "UPDATE quotes SET text = ?2, html = ?3, author_name = ?4, author_handle = ?5, author_url = ?6,
                                  url = ?7, published = ?8, links = ?9, updated_at = ?10 WHERE id = ?1",
