@@ -426,7 +426,7 @@ impl Config {
                 }
             };
             let content_selector = match &source.content_selector {
-                Some(selector) => match scraper::Selector::parse(selector.get_ref()) {
+                Some(selector) => match quotefeed_extract::check_selector(selector.get_ref()) {
                     Ok(_) => Some(selector.get_ref().clone()),
                     Err(_) => {
                         return here.error(

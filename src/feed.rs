@@ -174,4 +174,40 @@ mod tests {
         assert!(!looks_like_feed(b"Plain text"));
         assert!(!looks_like_feed(b"{\"not\": \"a feed\"}"));
     }
+
+    fn one_quote(html: &str) -> quotefeed_extract::Quote {
+        let options = quotefeed_extract::ExtractOptions {
+            format: quotefeed_extract::InputFormat::Html,
+            ..quotefeed_extract::ExtractOptions::default()
+        };
+        let mut quotes = quotefeed_extract::extract_str(html, &options).unwrap().quotes;
+        assert_eq!(quotes.len(), 1, "{quotes:#?}");
+        quotes.remove(0)
+    }
+
+    #[test]
+    fn entity_escaped_atom_content() {
+        let atom = r#"<?xml version="1.0" encoding="utf-8"?>
+    <feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>urn:x</id><updated>2019-11-12T00:00:00Z</updated>
+    <entry><title>A</title><id>urn:a</id><updated>2019-11-12T00:00:00Z</updated><link href="https://news.example/a"/>
+    <content type="html">&lt;p&gt;Intro:&lt;/p&gt;&lt;blockquote class="twitter-tweet"&gt;&lt;p lang="en"&gt;Escaped &amp;amp; fine.&lt;/p&gt;&amp;mdash; Jane Doe (@janedoe) &lt;a href="https://twitter.com/janedoe/status/1001"&gt;November 11, 2019&lt;/a&gt;&lt;/blockquote&gt;</content>
+    </entry></feed>"#;
+        let feed = parse_feed(atom.as_bytes(), None).unwrap();
+        let content = feed.articles[0].content.as_deref().unwrap();
+        let q = one_quote(content);
+        assert_eq!(q.text, "Escaped & fine.");
+        assert_eq!(q.url.as_deref(), Some("https://twitter.com/janedoe/status/1001"));
+    }
+
+    #[test]
+    fn atom_xhtml_content() {
+        let atom = r#"<?xml version="1.0" encoding="utf-8"?>
+    <feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>urn:x</id><updated>2019-11-12T00:00:00Z</updated>
+    <entry><title>A</title><id>urn:a</id><updated>2019-11-12T00:00:00Z</updated>
+    <content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Intro:</p><blockquote class="twitter-tweet"><p>In XHTML.</p>— Jane Doe (@janedoe) <a href="https://twitter.com/janedoe/status/1001">November 11, 2019</a></blockquote></div></content>
+    </entry></feed>"#;
+        let feed = parse_feed(atom.as_bytes(), None).unwrap();
+        let q = one_quote(feed.articles[0].content.as_deref().unwrap());
+        assert_eq!(q.text, "In XHTML.");
+    }
 }

@@ -20,13 +20,13 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::config::{Location, SourceConfig};
-use crate::extract::{
-    ExtractOptions, InputFormat, MainContent, Platform, Quote, TextlessEmbed, extract, mastodon_quote,
-};
 use crate::feed::{Article, parse_feed};
 use crate::fetch::{Conditional, Fetched, Fetcher, Origin};
 use crate::safety::{Limits, clean_quote, clean_text, truncate, web_url};
 use crate::store::{ArticleChanges, ArticleRecord, FeedInfo, PollRecord, SourceState, Store, Validators, call};
+use quotefeed_extract::{
+    ExtractOptions, InputFormat, MainContent, Platform, Quote, TextlessEmbed, extract, mastodon_quote,
+};
 
 /// `Accept` for feeds.
 const FEED_ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5";

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 
-use crate::extract::Quote;
+use crate::model::Quote;
 
 /// Whether XML 1.0 allows a character (the `Char` production): tab, newline,
 /// carriage return, and everything from U+0020 up except U+FFFE and U+FFFF

@@ -179,7 +179,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 mod rendering {
     use proptest::prelude::*;
-    use quotefeed::extract::{Author, Platform, Quote};
+    use quotefeed::model::{Author, Platform, Quote};
     use quotefeed::publish::{Feed, FeedKind, Format};
     use quotefeed::store::{CitingArticle, PublishedQuote};
 

@@ -9,10 +9,10 @@ use serde::Serialize;
 use url::Url;
 
 use super::{EXIT_UNREADABLE, fail};
-use crate::extract::{
+use crate::feed::{looks_like_feed, parse_feed};
+use quotefeed_extract::{
     DEFAULT_MAX_BYTES, ExtractOptions, Extraction, InputFormat, MainContent, Quote, extract, extract_str,
 };
-use crate::feed::{looks_like_feed, parse_feed};
 
 #[derive(Debug, Args)]
 pub(crate) struct ExtractArgs {

@@ -23,7 +23,7 @@ pub use cache::{Cache, Rendered};
 
 use crate::activitypub;
 use crate::daemon::Services;
-use crate::extract::Platform;
+use crate::model::Platform;
 use crate::publish::site::{self, FeedRequest};
 use crate::publish::{DEFAULT_LIMIT, Format, MAX_LIMIT};
 use crate::store::{Store, StoreError};

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use maud::{Markup, PreEscaped, html};
 use sha2::{Digest, Sha256};
 
-use crate::extract::{Author, Platform, Quote};
+use crate::model::{Author, Platform, Quote};
 use crate::store::PublishedQuote;
 
 /// The stable id of a quote's item in every feed: a `urn:uuid:` made from the quote

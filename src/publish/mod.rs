@@ -12,7 +12,7 @@ pub mod site;
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use crate::extract::Platform;
+use crate::model::Platform;
 use crate::safety::path_segment;
 use crate::store::{AuthorSummary, PublishedQuote, Selection, SourceSummary};
 

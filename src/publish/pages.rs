@@ -9,7 +9,7 @@ use url::Url;
 
 use super::item::{human_date, quote_body};
 use super::{FeedKind, Format, author_label, author_page_path, display_author};
-use crate::extract::Platform;
+use crate::model::Platform;
 use crate::store::{AuthorSummary, PublishedQuote, SourceSummary};
 
 /// The pages' stylesheet, served as `/style.css` (a separate file, so that the

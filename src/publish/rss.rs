@@ -67,7 +67,7 @@ mod tests {
     use rss::validation::Validate;
 
     use super::*;
-    use crate::extract::{Author, Platform, Quote};
+    use crate::model::{Author, Platform, Quote};
     use crate::publish::FeedKind;
     use crate::store::{CitingArticle, PublishedQuote};
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use super::{Feed, FeedKind, Format, pages};
-use crate::extract::Platform;
+use crate::model::Platform;
 use crate::store::{Selection, Store, StoreError};
 
 /// Quotes on an HTML page.

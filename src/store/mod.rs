@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use tokio::sync::Semaphore;
 
-use crate::extract::Quote;
+use crate::model::Quote;
 
 pub use federation::{Delivery, Event, Follower, RemoteActor};
 pub use read::{AuthorSummary, CitingArticle, PublishedQuote, Selection, SourceSummary};

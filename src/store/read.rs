@@ -5,7 +5,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::{Result, Store};
-use crate::extract::{Author, Platform, Quote};
+use crate::model::{Author, Platform, Quote};
 use crate::safety::web_url;
 
 /// Which quotes a feed or page holds.

@@ -5,7 +5,7 @@
 mod sanitize;
 
 use proptest::prelude::*;
-use quotefeed::extract::{ExtractOptions, Extraction, InputFormat, MainContent, extract};
+use quotefeed_extract::{ExtractOptions, Extraction, InputFormat, MainContent, extract};
 
 fn check(input: &[u8], format: InputFormat) -> Extraction {
     check_with(input, format, MainContent::Whole)
@@ -26,9 +26,9 @@ fn check_with(input: &[u8], format: InputFormat, main_content: MainContent) -> E
 }
 
 const CORPUS: [&str; 3] = [
-    include_str!("fixtures/bolivia/article.html"),
-    include_str!("fixtures/kinds/article.html"),
-    include_str!("fixtures/bolivia/article.txt"),
+    include_str!("../../../tests/fixtures/bolivia/article.html"),
+    include_str!("../../../tests/fixtures/kinds/article.html"),
+    include_str!("../../../tests/fixtures/bolivia/article.txt"),
 ];
 
 /// Fragments that steer mutations towards the code paths that parse embeds.

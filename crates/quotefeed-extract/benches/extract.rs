@@ -8,11 +8,11 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use quotefeed::extract::{ExtractOptions, InputFormat, extract};
+use quotefeed_extract::{ExtractOptions, InputFormat, extract};
 
-const BOLIVIA_HTML: &str = include_str!("../tests/fixtures/bolivia/article.html");
-const BOLIVIA_TEXT: &str = include_str!("../tests/fixtures/bolivia/article.txt");
-const KINDS_HTML: &str = include_str!("../tests/fixtures/kinds/article.html");
+const BOLIVIA_HTML: &str = include_str!("../../../tests/fixtures/bolivia/article.html");
+const BOLIVIA_TEXT: &str = include_str!("../../../tests/fixtures/bolivia/article.txt");
+const KINDS_HTML: &str = include_str!("../../../tests/fixtures/kinds/article.html");
 
 /// A long article of about 1 MiB: prose paragraphs with 200 embeds of every kind
 /// spread through it, wrapped in a page with head, navigation and footer.

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use quotefeed::extract::{ExtractOptions, InputFormat, MainContent, extract};
+use quotefeed_extract::{ExtractOptions, InputFormat, MainContent, extract};
 
 type Builder = fn(usize) -> String;
 

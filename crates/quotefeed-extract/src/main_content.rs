@@ -226,7 +226,7 @@ fn readability_choice<'a>(document: NodeRef<'a, Node>, analysis: &Analysis) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::dom;
+    use crate::dom;
 
     fn chosen(html: &str) -> String {
         let tree = dom::parse(html);

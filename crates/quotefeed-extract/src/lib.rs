@@ -30,6 +30,12 @@ pub use identity::quote_id;
 pub use status::mastodon_quote;
 pub use urls::{clean_url, tweet_link};
 
+/// Checks a CSS selector for [`MainContent::Selector`] before it is used: `Err`
+/// says why it cannot be one.
+pub fn check_selector(css: &str) -> Result<(), String> {
+    scraper::Selector::parse(css).map(drop).map_err(|e| format!("{e:?}"))
+}
+
 /// Largest input the extractor accepts by default (10 MiB).
 pub const DEFAULT_MAX_BYTES: usize = 10 * 1024 * 1024;
 

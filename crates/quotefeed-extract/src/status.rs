@@ -48,7 +48,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::extract::Author;
+    use crate::Author;
 
     #[test]
     fn a_status_becomes_a_quote() {
