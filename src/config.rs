@@ -557,7 +557,7 @@ fn apply_environment(
 /// Source names appear in URLs and ActivityPub account names.
 fn is_valid_name(name: &str) -> bool {
     !name.is_empty()
-        && name != crate::store::ALL_ACTOR
+        && name != crate::model::ALL_ACTOR
         && name.len() <= 64
         && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
         && name.as_bytes()[0].is_ascii_alphanumeric()

@@ -1,8 +1,7 @@
-//! The daemon: one task per enabled source that sleeps until the source is due,
-//! polls it and schedules the next run (so runs of one source never overlap), plus
-//! the HTTP server. A run missed while the daemon was down happens once at start-up.
-//! On shutdown no new poll starts, polls in flight stop between articles, and the
-//! daemon returns.
+//! The scheduler: one task per enabled source that sleeps until the source is due,
+//! polls it and schedules the next run (so runs of one source never overlap). A run
+//! missed while the daemon was down happens once at start-up. On shutdown no new
+//! poll starts, polls in flight stop between articles, and the scheduler returns.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,9 +10,7 @@ use chrono::{DateTime, Utc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::activitypub::ActivityPub;
-use crate::config::{Config, SourceConfig};
-use crate::fetch::Fetcher;
+use crate::config::SourceConfig;
 use crate::poll::{PollReport, Poller};
 use crate::store::Store;
 use crate::store::call;
@@ -21,50 +18,23 @@ use crate::store::call;
 /// Longest wait for polls in flight after a shutdown request.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
 
-/// Everything the daemon's parts share.
-pub struct Services {
-    /// The configuration.
-    pub config: Arc<Config>,
-    /// The store.
-    pub store: Arc<Store>,
-    /// The poller.
-    pub poller: Arc<Poller>,
-    /// ActivityPub, when enabled.
-    pub activitypub: Option<Arc<ActivityPub>>,
+/// Polls the configured sources on their schedules.
+pub struct Scheduler {
+    sources: Vec<SourceConfig>,
+    poller: Arc<Poller>,
+    store: Arc<Store>,
 }
 
-impl Services {
-    /// Opens the store, records the configured sources and sets up the HTTP client.
-    pub async fn start(config: Config) -> Result<Services, String> {
-        let path = config.storage.path.clone();
-        let store = tokio::task::spawn_blocking(move || Store::open(&path))
-            .await
-            .expect("opening the store does not panic")
-            .map_err(|e| e.to_string())?;
-        let store = Arc::new(store);
-        store.set_federating(config.activitypub.enabled);
-        let sources: Vec<(String, String)> =
-            config.sources.iter().map(|s| (s.name.clone(), s.location.to_string())).collect();
-        call(&store, move |s| s.sync_sources(sources.iter().map(|(n, u)| (n.as_str(), u.clone()))))
-            .await
-            .map_err(|e| e.to_string())?;
-        let fetcher = Arc::new(Fetcher::new(&config.fetch)?);
-        let poller = Arc::new(Poller::new(
-            Arc::clone(&store),
-            Arc::clone(&fetcher),
-            config.fetch.max_bytes,
-            config.fetch.per_host_concurrency,
-            config.limits,
-        ));
-        let activitypub = ActivityPub::new(&config, Arc::clone(&store), Arc::clone(&fetcher)).map(Arc::new);
-        Ok(Services { config: Arc::new(config), store, poller, activitypub })
+impl Scheduler {
+    /// A scheduler for these sources, polling with `poller` into `store`.
+    pub fn new(sources: Vec<SourceConfig>, poller: Arc<Poller>, store: Arc<Store>) -> Scheduler {
+        Scheduler { sources, poller, store }
     }
 
     /// Polls every enabled source (or the one named) once, all at once within the
     /// fetch limits, and returns the reports in configuration order.
     pub async fn poll_once(&self, only: Option<&str>, cancel: &CancellationToken) -> Vec<PollReport> {
         let sources: Vec<SourceConfig> = self
-            .config
             .sources
             .iter()
             .filter(|s| match only {
@@ -84,10 +54,10 @@ impl Services {
         reports.into_iter().map(|(_, report)| report).collect()
     }
 
-    /// Runs the scheduler until `shutdown` is cancelled.
-    pub async fn run_scheduler(&self, shutdown: CancellationToken) {
+    /// Polls every enabled source on its schedule until `shutdown` is cancelled.
+    pub async fn run(&self, shutdown: CancellationToken) {
         let mut tasks = JoinSet::new();
-        for source in self.config.sources.iter().filter(|s| s.enabled).cloned() {
+        for source in self.sources.iter().filter(|s| s.enabled).cloned() {
             let poller = Arc::clone(&self.poller);
             let store = Arc::clone(&self.store);
             let shutdown = shutdown.clone();

@@ -1,8 +1,9 @@
 //! Reading sources: RSS 0.9x/1.0/2.0, Atom 1.0 and JSON Feed 1.x, through feed-rs,
 //! into articles whose content the extractor reads.
 
-use chrono::{DateTime, Utc};
 use url::Url;
+
+pub use crate::model::Article;
 
 /// A parsed source feed.
 #[derive(Debug, Clone, Default)]
@@ -15,23 +16,6 @@ pub struct SourceFeed {
     pub language: Option<String>,
     /// The items, in feed order.
     pub articles: Vec<Article>,
-}
-
-/// One item of a source feed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Article {
-    /// The item's id: RSS `guid`, Atom `id`, JSON Feed `id`, or (when the feed gives
-    /// none) a hash of its link and title.
-    pub id: String,
-    /// Title, as plain text.
-    pub title: Option<String>,
-    /// The article's URL, absolute.
-    pub url: Option<String>,
-    /// When it was published (or, failing that, last updated).
-    pub published: Option<DateTime<Utc>>,
-    /// The fullest body the feed carries: `content:encoded` / Atom `content` /
-    /// JSON `content_html` before `description` / `summary`. HTML or plain text.
-    pub content: Option<String>,
 }
 
 /// Why a feed could not be read.

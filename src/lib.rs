@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod activitypub;
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod daemon;

@@ -21,12 +21,12 @@ use tokio::sync::Notify;
 use url::Url;
 
 use crate::config::Config;
-use crate::fetch::{FetchError, Fetcher, Origin};
-use crate::http::http_date;
-use crate::poll::ACTIVITY_ACCEPT;
+use crate::fetch::{ACTIVITY_ACCEPT, FetchError, Fetcher, Origin};
+use crate::http::response::http_date;
+use crate::model::ALL_ACTOR;
 use crate::publish::FeedKind;
 use crate::store::call;
-use crate::store::{ALL_ACTOR, RemoteActor, Store};
+use crate::store::{RemoteActor, Store};
 use keys::{ActorKey, Keyring};
 use objects::Urls;
 

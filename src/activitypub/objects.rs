@@ -106,7 +106,7 @@ impl Urls {
 pub fn actor_name(kind: &FeedKind) -> String {
     match kind {
         FeedKind::Source(source) => source.name.clone(),
-        _ => crate::store::ALL_ACTOR.to_string(),
+        _ => crate::model::ALL_ACTOR.to_string(),
     }
 }
 

@@ -16,17 +16,17 @@ use serde_json::Value;
 use super::ActivityPub;
 use super::inbox::{MAX_BODY, Refusal};
 use super::objects::{self, actor_name};
-use crate::http::{AppState, not_found, server_error, text_response};
+use crate::http::response::{not_found, server_error, text_response};
+use crate::model::ALL_ACTOR;
 use crate::publish::FeedKind;
 use crate::publish::site;
-use crate::store::ALL_ACTOR;
 use crate::store::call;
 
 /// Posts on an outbox page.
 const OUTBOX_PAGE: usize = 20;
 
 /// The routes, for a server whose state has ActivityPub enabled.
-pub fn router() -> Router<Arc<AppState>> {
+pub fn router(activitypub: Arc<ActivityPub>) -> Router {
     Router::new()
         .route("/.well-known/webfinger", get(webfinger))
         .route("/.well-known/nodeinfo", get(nodeinfo_links))
@@ -39,6 +39,7 @@ pub fn router() -> Router<Arc<AppState>> {
         .route("/users/{name}/inbox", post(inbox))
         .route("/inbox", post(inbox_shared))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(activitypub)
 }
 
 fn json(content_type: &'static str, value: &Value) -> Response {
@@ -58,12 +59,8 @@ fn wants_activity(headers: &HeaderMap) -> bool {
         .any(|accept| accept.contains("application/activity+json") || accept.contains("application/ld+json"))
 }
 
-fn ap(state: &AppState) -> &Arc<ActivityPub> {
-    state.services.activitypub.as_ref().expect("these routes exist only with ActivityPub enabled")
-}
-
-async fn feed_of(state: &AppState, name: &str) -> Result<FeedKind, Response> {
-    match ap(state).feed_of(name).await {
+async fn feed_of(state: &ActivityPub, name: &str) -> Result<FeedKind, Response> {
+    match state.feed_of(name).await {
         Ok(Some(kind)) => Ok(kind),
         Ok(None) => Err(not_found(&format!("no actor {name}"))),
         Err(e) => Err(server_error(&e)),
@@ -75,8 +72,8 @@ struct WebfingerQuery {
     resource: Option<String>,
 }
 
-async fn webfinger(State(state): State<Arc<AppState>>, Query(query): Query<WebfingerQuery>) -> Response {
-    let ap = ap(&state);
+async fn webfinger(State(state): State<Arc<ActivityPub>>, Query(query): Query<WebfingerQuery>) -> Response {
+    let ap = &state;
     let Some(resource) = query.resource else {
         return text_response(StatusCode::BAD_REQUEST, "400 Bad Request: resource is missing");
     };
@@ -100,12 +97,12 @@ async fn webfinger(State(state): State<Arc<AppState>>, Query(query): Query<Webfi
     json("application/jrd+json; charset=utf-8", &objects::webfinger(&ap.urls, &name, &kind.page_url(ap.urls.base())))
 }
 
-async fn nodeinfo_links(State(state): State<Arc<AppState>>) -> Response {
-    json("application/json; charset=utf-8", &objects::nodeinfo_links(&ap(&state).urls))
+async fn nodeinfo_links(State(state): State<Arc<ActivityPub>>) -> Response {
+    json("application/json; charset=utf-8", &objects::nodeinfo_links(&state.urls))
 }
 
-async fn nodeinfo(State(state): State<Arc<AppState>>) -> Response {
-    let counts = call(&state.services.store, |s| s.counts()).await;
+async fn nodeinfo(State(state): State<Arc<ActivityPub>>) -> Response {
+    let counts = call(&state.store, |s| s.counts()).await;
     match counts {
         Ok(counts) => json(
             "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"; charset=utf-8",
@@ -115,15 +112,15 @@ async fn nodeinfo(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
-async fn actor(State(state): State<Arc<AppState>>, Path(name): Path<String>, headers: HeaderMap) -> Response {
+async fn actor(State(state): State<Arc<ActivityPub>>, Path(name): Path<String>, headers: HeaderMap) -> Response {
     let kind = match feed_of(&state, &name).await {
         Ok(kind) => kind,
         Err(response) => return response,
     };
     if !wants_activity(&headers) {
         // A browser: the feed's page.
-        let base = state.services.config.server.base_url.clone();
-        let store = Arc::clone(&state.services.store);
+        let base = state.urls.base().clone();
+        let store = Arc::clone(&state.store);
         let page = tokio::task::spawn_blocking(move || match &kind {
             FeedKind::Source(source) => site::source(&store, &base, &source.name),
             _ => site::index(&store, &base).map(Some),
@@ -138,7 +135,7 @@ async fn actor(State(state): State<Arc<AppState>>, Path(name): Path<String>, hea
             Err(e) => server_error(&e),
         };
     }
-    let ap = ap(&state);
+    let ap = &state;
     match ap.keys.key(&actor_name(&kind)).await {
         Ok(key) => {
             let mut response = activity_json(&objects::actor(&ap.urls, &kind, &key.public_pem));
@@ -155,7 +152,7 @@ struct PageQuery {
 }
 
 async fn outbox(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<ActivityPub>>,
     Path(name): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Response {
@@ -163,7 +160,7 @@ async fn outbox(
         Ok(kind) => kind,
         Err(response) => return response,
     };
-    let ap = Arc::clone(ap(&state));
+    let ap = Arc::clone(&state);
     let result = tokio::task::spawn_blocking(move || -> Result<Value, crate::store::StoreError> {
         let selection = kind.selection();
         let total = ap.store.count_quotes(selection)?;
@@ -190,30 +187,30 @@ async fn outbox(
     }
 }
 
-async fn followers(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
+async fn followers(State(state): State<Arc<ActivityPub>>, Path(name): Path<String>) -> Response {
     if let Err(response) = feed_of(&state, &name).await {
         return response;
     }
     let actor = name.clone();
-    match call(&state.services.store, move |s| s.follower_count(&actor)).await {
-        Ok(count) => activity_json(&objects::counted_collection(&ap(&state).urls.followers(&name), count)),
+    match call(&state.store, move |s| s.follower_count(&actor)).await {
+        Ok(count) => activity_json(&objects::counted_collection(&state.urls.followers(&name), count)),
         Err(e) => server_error(&e),
     }
 }
 
-async fn following(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
+async fn following(State(state): State<Arc<ActivityPub>>, Path(name): Path<String>) -> Response {
     if let Err(response) = feed_of(&state, &name).await {
         return response;
     }
-    activity_json(&objects::counted_collection(&ap(&state).urls.following(&name), 0))
+    activity_json(&objects::counted_collection(&state.urls.following(&name), 0))
 }
 
 async fn note(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<ActivityPub>>,
     Path((name, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let ap = Arc::clone(ap(&state));
+    let ap = Arc::clone(&state);
     if !wants_activity(&headers) {
         return (StatusCode::SEE_OTHER, [("location", ap.urls.quote_page(&id))]).into_response();
     }
@@ -235,9 +232,9 @@ async fn note(
     }
 }
 
-async fn receive(state: &AppState, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Response {
+async fn receive(state: &ActivityPub, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Response {
     let target = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-    match ap(state).receive(target, headers, body).await {
+    match state.receive(target, headers, body).await {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
         // Our failure: logged, and the sender is told to try again later.
         Err(Refusal::Unavailable(error)) => {
@@ -262,7 +259,7 @@ fn refused(status: StatusCode, message: &str) -> Response {
 }
 
 async fn inbox(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<ActivityPub>>,
     Path(name): Path<String>,
     uri: Uri,
     headers: HeaderMap,
@@ -274,6 +271,6 @@ async fn inbox(
     receive(&state, &uri, &headers, &body).await
 }
 
-async fn inbox_shared(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn inbox_shared(State(state): State<Arc<ActivityPub>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     receive(&state, &uri, &headers, &body).await
 }

@@ -2,15 +2,14 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use chrono::Utc;
 use clap::Args;
 
 use super::{EXIT_UNREADABLE, fail};
+use crate::app::App;
 use crate::config::{Config, DEFAULT_CONFIG_PATH};
-use crate::daemon::{Services, shutdown_on_signals};
-use crate::http::{self, AppState};
+use crate::daemon::shutdown_on_signals;
 
 /// Where the configuration is.
 #[derive(Debug, Args)]
@@ -77,8 +76,8 @@ pub(crate) fn run(arg: ConfigArg) -> ExitCode {
     raise_open_files_limit();
     runtime().block_on(async move {
         let listen = config.server.listen;
-        let services = match Services::start(config).await {
-            Ok(services) => Arc::new(services),
+        let app = match App::open(config).await {
+            Ok(app) => app,
             Err(e) => return fail(e, 1),
         };
         let listener = match tokio::net::TcpListener::bind(listen).await {
@@ -87,30 +86,14 @@ pub(crate) fn run(arg: ConfigArg) -> ExitCode {
         };
         let shutdown = shutdown_on_signals();
         tracing::info!(
-            sources = services.config.sources.iter().filter(|s| s.enabled).count(),
-            database = %services.store.path().display(),
+            sources = app.config.sources.iter().filter(|s| s.enabled).count(),
+            database = %app.store.path().display(),
             "quotefeed {} serving http://{} (public URL {})",
             env!("CARGO_PKG_VERSION"),
             listener.local_addr().map_or_else(|_| listen.to_string(), |a| a.to_string()),
-            services.config.server.base_url
+            app.config.server.base_url
         );
-        let _maintenance =
-            crate::maintenance::Maintenance::start(Arc::clone(&services.store), services.activitypub.is_some());
-        let state = Arc::new(AppState::new(Arc::clone(&services)));
-        let server = tokio::spawn(http::serve(state, listener, shutdown.clone()));
-        let federation = services
-            .activitypub
-            .clone()
-            .map(|ap| tokio::spawn(crate::activitypub::delivery::run(ap, shutdown.clone())));
-        services.run_scheduler(shutdown).await;
-        if let Some(federation) = federation {
-            let _ = federation.await;
-        }
-        match server.await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!("the HTTP server failed: {e}"),
-            Err(e) => tracing::error!("the HTTP server stopped: {e}"),
-        }
+        app.run(listener, shutdown).await;
         tracing::info!("stopped");
         ExitCode::SUCCESS
     })
@@ -131,12 +114,12 @@ pub(crate) fn poll(args: PollArgs) -> ExitCode {
         return fail(format!("no source named \"{name}\" (configured: {})", known.join(", ")), EXIT_UNREADABLE);
     }
     runtime().block_on(async move {
-        let services = match Services::start(config).await {
-            Ok(services) => services,
+        let app = match App::open(config).await {
+            Ok(app) => app,
             Err(e) => return fail(e, 1),
         };
         let cancel = shutdown_on_signals();
-        let reports = services.poll_once(args.source.as_deref(), &cancel).await;
+        let reports = app.scheduler.poll_once(args.source.as_deref(), &cancel).await;
         if reports.is_empty() {
             println!("no enabled sources");
             return ExitCode::SUCCESS;

@@ -20,6 +20,10 @@ use url::Url;
 
 use crate::config::FetchConfig;
 
+/// The `Accept` of ActivityPub requests: both media types servers answer to.
+pub const ACTIVITY_ACCEPT: &str =
+    "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"";
+
 /// Whom a URL comes from, which decides where it may lead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {

@@ -119,7 +119,7 @@ impl Rendered {
         );
         headers.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
         if let Some(modified) = self.last_modified {
-            let text = super::http_date(modified);
+            let text = super::response::http_date(modified);
             headers.insert(LAST_MODIFIED, HeaderValue::from_str(&text).expect("a date is a valid header"));
         }
         if self.not_modified(request) {

@@ -3,26 +3,25 @@
 //! compression and cache headers.
 
 mod cache;
+pub mod response;
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::{DateTime, Utc};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
-use tower_http::set_header::SetResponseHeaderLayer;
 use url::Url;
 
 pub use cache::{Cache, Rendered};
+use response::{bad_request, not_found, server_error};
 
-use crate::activitypub;
-use crate::daemon::Services;
+use crate::config::ServerConfig;
 use crate::model::Platform;
 use crate::publish::site::{self, FeedRequest};
 use crate::publish::{DEFAULT_LIMIT, Format, MAX_LIMIT};
@@ -35,12 +34,12 @@ const FEED_MAX_AGE: u32 = 300;
 /// Seconds browsers may reuse a page.
 const PAGE_MAX_AGE: u32 = 60;
 
-/// What every handler shares.
-pub struct AppState {
-    /// The daemon's services.
-    pub services: Arc<Services>,
-    /// Rendered responses.
-    pub cache: Cache,
+/// What the page and feed handlers share: the store, the public URL and the
+/// rendered responses.
+pub struct Site {
+    store: Arc<Store>,
+    base: Url,
+    cache: Cache,
     metrics: PrometheusHandle,
 }
 
@@ -62,14 +61,14 @@ fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
-impl AppState {
-    /// State for a server over these services.
-    pub fn new(services: Arc<Services>) -> AppState {
-        AppState { services, cache: Cache::default(), metrics: metrics_handle() }
+impl Site {
+    /// The site of this store, published under `base`.
+    pub fn new(store: Arc<Store>, base: Url) -> Site {
+        Site { store, base, cache: Cache::default(), metrics: metrics_handle() }
     }
 
     fn base(&self) -> Url {
-        self.services.config.server.base_url.clone()
+        self.base.clone()
     }
 }
 
@@ -86,29 +85,14 @@ const DRAIN_TIME: Duration = Duration::from_secs(3);
 /// The accept loop is written here rather than taken from `axum::serve`, which
 /// has no connection cap and no header-read or idle timeout.
 pub async fn serve(
-    state: Arc<AppState>,
+    app: Router,
     listener: tokio::net::TcpListener,
+    settings: ServerConfig,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    // Notice commits by other processes (`quotefeed poll`), so caches refresh.
-    let store = Arc::clone(&state.services.store);
-    let watch = shutdown.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            tokio::select! {
-                () = watch.cancelled() => return,
-                _ = tick.tick() => {}
-            }
-            let store = Arc::clone(&store);
-            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || store.notice_external_changes()).await {
-                tracing::warn!("cannot check the database for changes: {e}");
-            }
-        }
-    });
-    let idle_timeout = state.services.config.server.idle_timeout;
-    let max_connections = state.services.config.server.max_connections;
-    let app = router(state)
+    let idle_timeout = settings.idle_timeout;
+    let max_connections = settings.max_connections;
+    let app = app
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT));
     let connections = Arc::new(tokio::sync::Semaphore::new(max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -150,11 +134,9 @@ pub async fn serve(
     Ok(())
 }
 
-/// The routes.
-pub fn router(state: Arc<AppState>) -> Router {
-    let federation = if state.services.activitypub.is_some() { activitypub::routes::router() } else { Router::new() };
+/// The routes of the pages, feeds, health and metrics.
+pub fn router(site: Arc<Site>) -> Router {
     Router::new()
-        .merge(federation)
         .route("/icon.png", get(icon))
         .route("/style.css", get(stylesheet))
         .route("/", get(index))
@@ -166,49 +148,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/feeds/author/{platform}/{file}", get(feed_author))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .fallback(|| async { not_found("no such page") })
-        .with_state(state)
-        // Every response: no script, no plugins, no framing, styles and images only
-        // from here (images also over https), no content sniffing, and no referrer
-        // sent to the sites quotes link to.
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-}
-
-/// The Content-Security-Policy of every response.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' https:";
-
-/// A time as HTTP writes it (`Date`, `Last-Modified`): `Tue, 12 Nov 2019 17:45:12 GMT`.
-pub fn http_date(time: DateTime<Utc>) -> String {
-    time.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
-}
-
-/// A plain-text response of one line.
-pub(crate) fn text_response(status: StatusCode, message: &str) -> Response {
-    (status, [("content-type", "text/plain; charset=utf-8")], format!("{message}\n")).into_response()
-}
-
-/// 404, saying what was not found.
-pub(crate) fn not_found(what: &str) -> Response {
-    text_response(StatusCode::NOT_FOUND, &format!("404 Not Found: {what}"))
-}
-
-fn bad_request(what: &str) -> Response {
-    text_response(StatusCode::BAD_REQUEST, &format!("400 Bad Request: {what}"))
-}
-
-/// 500; the error goes to the log, not to the client.
-pub(crate) fn server_error(error: &dyn std::fmt::Display) -> Response {
-    tracing::error!("{error}");
-    text_response(StatusCode::INTERNAL_SERVER_ERROR, "500 Internal Server Error")
+        .with_state(site)
 }
 
 /// At most this many responses are rendered at once (each on a blocking thread).
@@ -216,12 +156,12 @@ static RENDERING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
 
 /// Renders at the store's current revision, off the async threads.
 async fn render_now(
-    state: &Arc<AppState>,
+    state: &Arc<Site>,
     revision: u64,
     render: impl FnOnce(&Store, u64) -> Result<Option<Rendered>, StoreError> + Send + 'static,
 ) -> Result<Option<Rendered>, StoreError> {
     let _permit = RENDERING.acquire().await.expect("the semaphore is never closed");
-    let store = Arc::clone(&state.services.store);
+    let store = Arc::clone(&state.store);
     tokio::task::spawn_blocking(move || render(&store, revision)).await.expect("rendering does not panic")
 }
 
@@ -229,13 +169,13 @@ async fn render_now(
 /// same time) at the current revision. `render` gives `None` for something that
 /// does not exist.
 async fn cached(
-    state: &Arc<AppState>,
+    state: &Arc<Site>,
     key: String,
     headers: &HeaderMap,
     render: impl FnOnce(&Store, u64) -> Result<Option<Rendered>, StoreError> + Send + 'static,
     missing: &str,
 ) -> Response {
-    let revision = state.services.store.revision();
+    let revision = state.store.revision();
     match state.cache.get_or_render(key, revision, render_now(state, revision, render)).await {
         Ok(Some(rendered)) => rendered.respond(headers).await,
         Ok(None) => not_found(missing),
@@ -246,12 +186,12 @@ async fn cached(
 /// Renders without keeping the result (a feed size that is not worth a place in
 /// the cache).
 async fn uncached(
-    state: &Arc<AppState>,
+    state: &Arc<Site>,
     headers: &HeaderMap,
     render: impl FnOnce(&Store, u64) -> Result<Option<Rendered>, StoreError> + Send + 'static,
     missing: &str,
 ) -> Response {
-    let revision = state.services.store.revision();
+    let revision = state.store.revision();
     match render_now(state, revision, render).await {
         Ok(Some(rendered)) => Arc::new(rendered).respond(headers).await,
         Ok(None) => not_found(missing),
@@ -271,13 +211,7 @@ fn split_file(file: &str) -> Option<(&str, Format)> {
 }
 
 /// A feed request: which feed, format and size, rendered through the cache.
-async fn feed(
-    state: Arc<AppState>,
-    headers: HeaderMap,
-    kind: FeedRequest,
-    format: Format,
-    query: FeedQuery,
-) -> Response {
+async fn feed(state: Arc<Site>, headers: HeaderMap, kind: FeedRequest, format: Format, query: FeedQuery) -> Response {
     let started = Instant::now();
     let limit = match query.limit.as_deref().map(str::parse::<usize>) {
         None => DEFAULT_LIMIT,
@@ -304,7 +238,7 @@ async fn feed(
 }
 
 async fn feed_all(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Site>>,
     Path(file): Path<String>,
     Query(query): Query<FeedQuery>,
     headers: HeaderMap,
@@ -316,7 +250,7 @@ async fn feed_all(
 }
 
 async fn feed_source(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Site>>,
     Path(file): Path<String>,
     Query(query): Query<FeedQuery>,
     headers: HeaderMap,
@@ -328,7 +262,7 @@ async fn feed_source(
 }
 
 async fn feed_author(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Site>>,
     Path((platform, file)): Path<(String, String)>,
     Query(query): Query<FeedQuery>,
     headers: HeaderMap,
@@ -347,20 +281,20 @@ fn page(revision: u64, document: site::Document) -> Rendered {
     Rendered::new(revision, "text/html; charset=utf-8", PAGE_MAX_AGE, document.last_modified, document.body)
 }
 
-async fn index(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+async fn index(State(state): State<Arc<Site>>, headers: HeaderMap) -> Response {
     let base = state.base();
     let render = move |store: &Store, revision| Ok(Some(page(revision, site::index(store, &base)?)));
     cached(&state, "/".into(), &headers, render, "").await
 }
 
-async fn quote_page(State(state): State<Arc<AppState>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+async fn quote_page(State(state): State<Arc<Site>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let base = state.base();
     let key = format!("quotes/{id}");
     let render = move |store: &Store, revision| Ok(site::quote(store, &base, &id)?.map(|d| page(revision, d)));
     cached(&state, key, &headers, render, "no such quote").await
 }
 
-async fn source_page(State(state): State<Arc<AppState>>, Path(name): Path<String>, headers: HeaderMap) -> Response {
+async fn source_page(State(state): State<Arc<Site>>, Path(name): Path<String>, headers: HeaderMap) -> Response {
     let base = state.base();
     let missing = format!("no source named \"{name}\"");
     let key = format!("sources/{name}");
@@ -369,7 +303,7 @@ async fn source_page(State(state): State<Arc<AppState>>, Path(name): Path<String
 }
 
 async fn author_page(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<Site>>,
     Path((platform, handle)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
@@ -399,8 +333,8 @@ async fn icon() -> Response {
 const ICON: &[u8] = include_bytes!("../../assets/icon.png");
 
 /// 200 when the store answers.
-async fn healthz(State(state): State<Arc<AppState>>) -> Response {
-    let store = Arc::clone(&state.services.store);
+async fn healthz(State(state): State<Arc<Site>>) -> Response {
+    let store = Arc::clone(&state.store);
     match tokio::task::spawn_blocking(move || store.counts()).await.expect("counting does not panic") {
         Ok(_) => (StatusCode::OK, "ok\n").into_response(),
         Err(e) => {
@@ -411,8 +345,8 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Response {
 }
 
 /// Prometheus text format.
-async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    let store = Arc::clone(&state.services.store);
+async fn metrics(State(state): State<Arc<Site>>) -> Response {
+    let store = Arc::clone(&state.store);
     if let Ok(Ok(counts)) = tokio::task::spawn_blocking(move || store.counts()).await {
         metrics::gauge!("quotefeed_quotes").set(counts.quotes as f64);
         metrics::gauge!("quotefeed_articles").set(counts.articles as f64);

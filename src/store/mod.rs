@@ -49,8 +49,7 @@ pub enum StoreError {
 /// Store results.
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// The name of the ActivityPub actor that posts every quote (beside one per source).
-pub const ALL_ACTOR: &str = "all";
+use crate::model::ALL_ACTOR;
 
 /// The store. Cheap to share behind an `Arc`; all methods take `&self`.
 pub struct Store {

@@ -6,11 +6,11 @@
 use ego_tree::NodeRef;
 use scraper::{Node, Selector};
 
-use super::blocks::{Block, line_block};
 use super::dom;
 use super::embeds::{self, Ctx, classify};
 use super::flatten::{Visit, Visitor, is_block, is_skipped, walk};
 use super::{ExtractOptions, MainContent, main_content};
+use crate::draft::{Block, line_block};
 
 /// The blocks of an HTML page or fragment.
 pub(crate) fn blocks(input: &str, options: &ExtractOptions, warnings: &mut Vec<String>) -> Vec<Block> {

@@ -2,8 +2,8 @@
 
 use sha2::{Digest, Sha256};
 
-use super::blocks::normalize_for_comparison;
 use super::{Author, Platform};
+use crate::text_util::normalize_for_comparison;
 
 /// The id of a quote: 16 hex digits of the SHA-256 of a key. The key is the platform
 /// and the post's own id when the embed carries one (tweet status id, Bluesky

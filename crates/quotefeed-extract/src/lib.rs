@@ -6,20 +6,23 @@
 //! embeds); the assembler then finds plain-text attributions, joins quotes that span
 //! several paragraphs, and gives each quote its lead-in sentence and stable id.
 //!
-//! [blocks]: blocks::Block
+//! [blocks]: draft::Block
 
+mod assemble;
 mod attribution;
-mod blocks;
 mod dates;
 mod dom;
+mod draft;
 mod embeds;
 mod flatten;
 mod html;
 mod identity;
 mod main_content;
+mod platform;
 mod status;
 mod text;
 mod text_util;
+mod textless;
 mod urls;
 
 use serde::{Deserialize, Serialize};
@@ -282,7 +285,7 @@ pub fn extract_str(input: &str, options: &ExtractOptions) -> Result<Extraction, 
     };
     let mut warnings = Vec::new();
     let blocks = if is_html { html::blocks(input, options, &mut warnings) } else { text::blocks(input) };
-    Ok(blocks::assemble(blocks, is_html, warnings))
+    Ok(assemble::assemble(blocks, is_html, warnings))
 }
 
 /// Whether text has HTML markup (any common tag), as opposed to plain text that

@@ -1,7 +1,7 @@
 //! The plain-text path: every non-empty line is a paragraph. The assembler finds the
 //! `TEXT — Name (@handle) Date` attributions in them.
 
-use super::blocks::{Block, line_block};
+use crate::draft::{Block, line_block};
 
 /// The paragraphs of a plain-text article.
 pub(crate) fn blocks(input: &str) -> Vec<Block> {

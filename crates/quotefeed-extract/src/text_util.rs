@@ -226,6 +226,21 @@ fn ends_with_abbreviation(text: &str, dot: usize) -> bool {
     ABBREVIATIONS.contains(&lower.as_str())
 }
 
+/// Text reduced to lowercase letters and digits, for comparing quotes.
+pub(crate) fn normalize_for_comparison(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                out.push(c.to_ascii_lowercase());
+            }
+        } else if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

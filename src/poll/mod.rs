@@ -7,15 +7,16 @@
 //! whole feed again instead of missing articles; stored articles are then skipped by
 //! their content hash.
 
-use std::collections::HashMap;
+mod backoff;
+mod enrich;
+
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 use sha2::{Digest, Sha256};
-use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
@@ -24,21 +25,14 @@ use crate::feed::{Article, parse_feed};
 use crate::fetch::{Conditional, Fetched, Fetcher, Origin};
 use crate::safety::{Limits, clean_quote, clean_text, truncate, web_url};
 use crate::store::{ArticleChanges, ArticleRecord, FeedInfo, PollRecord, SourceState, Store, Validators, call};
-use quotefeed_extract::{
-    ExtractOptions, InputFormat, MainContent, Platform, Quote, TextlessEmbed, extract, mastodon_quote,
-};
+use backoff::next_run;
+use enrich::Enricher;
+use quotefeed_extract::{ExtractOptions, InputFormat, MainContent, Quote, extract};
 
 /// `Accept` for feeds.
 const FEED_ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5";
 /// `Accept` for article pages.
 const PAGE_ACCEPT: &str = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5";
-/// `Accept` for ActivityPub objects.
-pub const ACTIVITY_ACCEPT: &str =
-    "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"";
-/// How long a fetched Mastodon status (or the failure to fetch it) is reused.
-const STATUS_CACHE_SECONDS: i64 = 24 * 3600;
-/// The longest wait after repeated failures.
-const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
 
 /// Polls sources. Cheap to share behind an `Arc`.
 pub struct Poller {
@@ -46,9 +40,7 @@ pub struct Poller {
     fetcher: Arc<Fetcher>,
     max_bytes: usize,
     concurrency: usize,
-    /// ActivityPub objects being fetched, so that articles prepared at the same
-    /// time that embed the same post fetch it once.
-    fetching: Mutex<HashMap<String, Arc<OnceCell<Option<serde_json::Value>>>>>,
+    enricher: Enricher,
     limits: Limits,
 }
 
@@ -138,12 +130,12 @@ impl Poller {
     /// `concurrency` is how many articles of one source are prepared at once.
     pub fn new(store: Arc<Store>, fetcher: Arc<Fetcher>, max_bytes: u64, concurrency: usize, limits: Limits) -> Poller {
         Poller {
+            enricher: Enricher::new(Arc::clone(&store), Arc::clone(&fetcher)),
             limits,
             store,
             fetcher,
             max_bytes: usize::try_from(max_bytes).unwrap_or(usize::MAX),
             concurrency: concurrency.max(1),
-            fetching: Mutex::new(HashMap::new()),
         }
     }
 
@@ -333,15 +325,7 @@ impl Poller {
             tracing::debug!(source = %source.name, article = %label, "{warning}");
         }
         let mut quotes = extraction.quotes;
-        let mut inserted = 0;
-        for embed in extraction.textless.iter().filter(|e| e.platform == Platform::Mastodon) {
-            if let Some(quote) = self.mastodon(embed).await
-                && !quotes.iter().any(|q| q.id == quote.id)
-            {
-                quotes.insert((embed.position + inserted).min(quotes.len()), quote);
-                inserted += 1;
-            }
-        }
+        self.enricher.resolve(&extraction.textless, &mut quotes).await;
         for quote in &mut quotes {
             clean_quote(quote, &self.limits);
         }
@@ -358,106 +342,5 @@ impl Poller {
             content_hash,
         };
         Ok(Some(Prepared { record, quotes }))
-    }
-
-    /// The quote of a Mastodon embed, from its status fetched as ActivityStreams JSON
-    /// (with the author's name from their actor), cached in the store.
-    async fn mastodon(&self, embed: &TextlessEmbed) -> Option<Quote> {
-        let status = self.activity_object(&embed.url).await?;
-        let actor = match status.get("attributedTo").and_then(serde_json::Value::as_str) {
-            Some(actor_url) => self.activity_object(actor_url).await,
-            None => None,
-        };
-        let name =
-            actor.as_ref().and_then(|a| a.get("name").or_else(|| a.get("preferredUsername"))).and_then(|n| n.as_str());
-        mastodon_quote(embed, &status, name)
-    }
-
-    /// An ActivityStreams object fetched from a remote server (cached for a day,
-    /// failures too).
-    async fn activity_object(&self, url: &str) -> Option<serde_json::Value> {
-        let cell =
-            Arc::clone(self.fetching.lock().unwrap_or_else(|p| p.into_inner()).entry(url.to_string()).or_default());
-        let value = cell.get_or_init(|| self.load_activity_object(url)).await.clone();
-        let mut fetching = self.fetching.lock().unwrap_or_else(|p| p.into_inner());
-        if fetching.get(url).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
-            fetching.remove(url);
-        }
-        value
-    }
-
-    async fn load_activity_object(&self, url: &str) -> Option<serde_json::Value> {
-        let now = Utc::now().timestamp();
-        let key = url.to_string();
-        if let Ok(Some(cached)) = call(&self.store, move |s| s.cached_status(&key, now - STATUS_CACHE_SECONDS)).await {
-            return cached.and_then(|body| serde_json::from_str(&body).ok());
-        }
-        let parsed = Url::parse(url).ok()?;
-        let body = match self.fetcher.get(&parsed, Origin::Remote, ACTIVITY_ACCEPT, &Conditional::default()).await {
-            Ok(Fetched::Full(response)) => {
-                serde_json::from_slice::<serde_json::Value>(&response.body).ok().filter(serde_json::Value::is_object)
-            }
-            Ok(Fetched::NotModified { .. }) => None,
-            Err(e) => {
-                tracing::warn!("cannot fetch {url}: {e}");
-                None
-            }
-        };
-        let text = body.as_ref().map(serde_json::Value::to_string);
-        let key = url.to_string();
-        if let Err(e) = call(&self.store, move |s| s.cache_status(&key, text.as_deref(), now)).await {
-            tracing::warn!("cannot cache {url}: {e}");
-        }
-        body
-    }
-}
-
-/// When a source is due again: its next scheduled time (plus its jitter); after a
-/// failure, no sooner than the server's `Retry-After` or an exponential backoff
-/// (1 minute doubling per failure, at most 6 hours).
-fn next_run(
-    source: &SourceConfig,
-    state: &SourceState,
-    succeeded: bool,
-    retry_after: Option<Duration>,
-    now: DateTime<Utc>,
-) -> DateTime<Utc> {
-    let scheduled = source.schedule.next_after(now).unwrap_or(now + chrono::Duration::hours(1));
-    let scheduled = scheduled + source.schedule.jitter(&source.name, now);
-    if succeeded {
-        return scheduled;
-    }
-    let failures = state.error_count.saturating_add(1).min(16);
-    let backoff = Duration::from_secs(60u64 << (failures - 1)).min(MAX_BACKOFF);
-    let wait = retry_after.unwrap_or_default().max(backoff).min(Duration::from_secs(24 * 3600));
-    scheduled.max(now + chrono::Duration::from_std(wait).unwrap_or_default())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::schedule::Schedule;
-
-    fn source() -> SourceConfig {
-        SourceConfig {
-            name: "s".into(),
-            location: Location::File("x".into()),
-            schedule: "*/15 * * * *".parse::<Schedule>().unwrap(),
-            full_article: false,
-            content_selector: None,
-            enabled: true,
-        }
-    }
-
-    #[test]
-    fn backoff_grows_and_honours_retry_after() {
-        let now = DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z").unwrap().with_timezone(&Utc);
-        let ok = next_run(&source(), &SourceState::default(), true, None, now);
-        assert!(ok > now && ok <= now + chrono::Duration::minutes(16));
-        let after_many = SourceState { error_count: 8, ..SourceState::default() };
-        let failed = next_run(&source(), &after_many, false, None, now);
-        assert!(failed >= now + chrono::Duration::hours(4), "{failed}");
-        let told = next_run(&source(), &SourceState::default(), false, Some(Duration::from_secs(3600)), now);
-        assert!(told >= now + chrono::Duration::hours(1), "{told}");
     }
 }

@@ -5,41 +5,12 @@
 use std::collections::{HashMap, HashSet};
 
 use super::attribution::parse_trailing;
-use super::embeds::textless_from_url;
+use super::draft::{Block, Draft};
 use super::flatten::escape_text;
 use super::identity::quote_id;
-use super::text_util::{last_sentence, links_in_text, tidy};
-use super::{Author, Extraction, Platform, Quote, TextlessEmbed};
-
-/// One piece of an article, in reading order.
-#[derive(Debug)]
-pub(crate) enum Block {
-    /// A paragraph (or a line) of text, trimmed but not yet tidied (most paragraphs
-    /// are never read closely, so [`tidy`] runs only on those that are). Either the
-    /// article's own prose or a flattened post whose attribution the assembler finds.
-    Paragraph(String),
-    /// A heading: the prose before it is not the lead-in of what follows.
-    Heading,
-    /// A quote found by an embed parser.
-    Quote(Draft),
-    /// Something that is neither prose nor a quote: an embed without text, a bare link
-    /// left by a failed embed, an unattributed block quote.
-    Embed(Option<TextlessEmbed>),
-}
-
-/// A quote before it gets its id and context.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Draft {
-    pub text: String,
-    pub html: Option<String>,
-    pub author: Author,
-    pub platform: Option<Platform>,
-    pub url: Option<String>,
-    pub published: Option<String>,
-    pub links: Vec<String>,
-    /// The post's own id on its platform (tweet status id, `at://` URI, …).
-    pub post_id: Option<String>,
-}
+use super::platform::{platform_for_handle, profile_url};
+use super::text_util::{last_sentence, links_in_text, normalize_for_comparison, tidy};
+use super::{Author, Extraction, Platform, Quote};
 
 /// How many characters of text a post on a platform can hold (Twitter's weighted
 /// count, links and line breaks not counted, with some slack): a quote assembled
@@ -73,31 +44,6 @@ fn weighted_length(text: &str) -> usize {
         };
     }
     length
-}
-
-/// The platform a plain-text handle belongs to: `user@instance` is Mastodon, a
-/// domain handle (`name.bsky.social`) is Bluesky, anything else Twitter.
-pub(crate) fn platform_for_handle(handle: &str) -> Platform {
-    if handle.contains('@') {
-        Platform::Mastodon
-    } else if handle.contains('.') {
-        Platform::Bluesky
-    } else {
-        Platform::Twitter
-    }
-}
-
-/// The profile URL for a handle on a platform, when it can be derived.
-pub(crate) fn profile_url(platform: Platform, handle: &str) -> Option<String> {
-    match platform {
-        Platform::Twitter => Some(format!("https://twitter.com/{handle}")),
-        Platform::Bluesky => Some(format!("https://bsky.app/profile/{handle}")),
-        Platform::Mastodon => handle.split_once('@').map(|(user, host)| format!("https://{host}/@{user}")),
-        Platform::Threads => Some(format!("https://www.threads.net/@{handle}")),
-        Platform::Instagram => Some(format!("https://www.instagram.com/{handle}/")),
-        Platform::Tiktok => Some(format!("https://www.tiktok.com/@{handle}")),
-        Platform::Facebook | Platform::Blockquote => None,
-    }
 }
 
 /// A paragraph that introduces what follows ("… poignantly asked:", "She also
@@ -236,14 +182,6 @@ fn attribute_paragraphs(blocks: Vec<Block>, is_html: bool) -> Vec<Block> {
     out
 }
 
-/// A line of text as a block: a paragraph, or an embed when the line is only a link
-/// (what a failed oEmbed leaves behind).
-pub(crate) fn line_block(line: String) -> Block {
-    let is_bare_link =
-        (line.starts_with("https://") || line.starts_with("http://")) && !line.contains(char::is_whitespace);
-    if is_bare_link { Block::Embed(textless_from_url(&line)) } else { Block::Paragraph(line) }
-}
-
 /// Plain text as HTML paragraphs, escaped.
 fn paragraphs_as_html(text: &str) -> String {
     text.lines().map(|line| format!("<p>{}</p>", escape_text(line))).collect()
@@ -286,21 +224,6 @@ fn drop_repeated_pull_quotes(quotes: &mut Vec<Quote>) {
         index += 1;
         !drop[index - 1]
     });
-}
-
-/// Text reduced to lowercase letters and digits, for comparing quotes.
-pub(crate) fn normalize_for_comparison(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_ascii() {
-            if c.is_ascii_alphanumeric() {
-                out.push(c.to_ascii_lowercase());
-            }
-        } else if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,0 +1,72 @@
+//! Facebook: a `div.fb-post` holding a blockquote with the post and a "Posted by"
+//! line.
+
+use super::*;
+
+/// "Posted by" in the languages Facebook's embed code is most often seen in.
+const FACEBOOK_POSTED_BY: &[&str] =
+    &["Posted by", "Publiée par", "Publié par", "Gepostet von", "Publicado por", "Pubblicato da", "Geplaatst door"];
+
+/// A Facebook post embed: the post text, then "Posted by NAME on DATE".
+pub(super) fn parse(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out: &mut Vec<Block>) {
+    let permalink =
+        element.attr("data-href").or_else(|| element.attr("cite")).and_then(|h| clean_url(h, ctx.base.as_ref()));
+    let quote = if element.name() == "blockquote" {
+        Some(node)
+    } else {
+        node.descendants().find(|n| matches!(n.value(), Node::Element(e) if e.name() == "blockquote"))
+    };
+    let Some(quote) = quote else {
+        out.push(Block::Embed(permalink.map(|url| TextlessEmbed::new(Platform::Facebook, url, Author::default()))));
+        return;
+    };
+    let permalink = permalink.or_else(|| match quote.value() {
+        Node::Element(e) => e.attr("cite").and_then(|h| clean_url(h, ctx.base.as_ref())),
+        _ => None,
+    });
+    let flat = flatten(quote, &[], nested_embeds);
+    let posted_by = flat
+        .raw
+        .match_indices('\n')
+        .map(|(i, _)| i + 1)
+        .chain([0])
+        .filter(|&start| FACEBOOK_POSTED_BY.iter().any(|p| flat.raw[start..].trim_start().starts_with(p)))
+        .max();
+    let (cut, name, author_url, published, date_link) = match posted_by {
+        Some(start) => {
+            let closing: Vec<_> = flat.anchors.iter().filter(|a| a.start >= start).collect();
+            let author = closing.first();
+            let date = closing.last().filter(|_| closing.len() > 1);
+            let published = date
+                .and_then(|a| parse_date(a.text(&flat)))
+                .or_else(|| flat.raw[start..].rsplit_once(" on").and_then(|(_, d)| parse_date(d)));
+            (
+                start,
+                author.map(|a| tidy(a.text(&flat))).filter(|n| !n.is_empty()),
+                author.and_then(|a| clean_url(&a.href, ctx.base.as_ref())),
+                published,
+                date.and_then(|a| clean_url(&a.href, ctx.base.as_ref())),
+            )
+        }
+        None => (flat.raw.len(), None, None, None, None),
+    };
+    let url = permalink.or(date_link);
+    let (text, html, links) = body(&flat, cut, Platform::Facebook, ctx.base.as_ref());
+    let author = Author { name, handle: None, url: author_url };
+    match url {
+        Some(url) if text.is_empty() => {
+            out.push(Block::Embed(Some(TextlessEmbed::new(Platform::Facebook, url, author))))
+        }
+        _ if text.is_empty() => out.push(Block::Embed(None)),
+        url => out.push(Block::Quote(Draft {
+            text,
+            html: Some(html),
+            author,
+            platform: Some(Platform::Facebook),
+            post_id: url.clone(),
+            url,
+            published,
+            links,
+        })),
+    }
+}

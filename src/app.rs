@@ -1,0 +1,108 @@
+//! The composition root: the one place that builds the parts from the
+//! configuration (store, fetcher, poller, scheduler, ActivityPub, the HTTP routes)
+//! and runs them together under one shutdown token. Nothing else wires parts
+//! together, so `daemon`, `http` and `activitypub` do not import one another.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use tokio_util::sync::CancellationToken;
+
+use crate::activitypub::{self, ActivityPub};
+use crate::config::Config;
+use crate::daemon::Scheduler;
+use crate::fetch::Fetcher;
+use crate::http::{self, Site, response};
+use crate::maintenance::Maintenance;
+use crate::poll::Poller;
+use crate::store::{Store, call};
+
+/// The parts of a running quotefeed, built from its configuration.
+pub struct App {
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// The store.
+    pub store: Arc<Store>,
+    /// The source scheduler.
+    pub scheduler: Scheduler,
+    /// ActivityPub, when enabled.
+    pub activitypub: Option<Arc<ActivityPub>>,
+}
+
+impl App {
+    /// Opens the store (recording the configured sources) and builds the parts.
+    pub async fn open(config: Config) -> Result<App, String> {
+        let path = config.storage.path.clone();
+        let store = tokio::task::spawn_blocking(move || Store::open(&path))
+            .await
+            .expect("opening the store does not panic")
+            .map_err(|e| e.to_string())?;
+        let store = Arc::new(store);
+        store.set_federating(config.activitypub.enabled);
+        let sources: Vec<(String, String)> =
+            config.sources.iter().map(|s| (s.name.clone(), s.location.to_string())).collect();
+        call(&store, move |s| s.sync_sources(sources.iter().map(|(n, u)| (n.as_str(), u.clone()))))
+            .await
+            .map_err(|e| e.to_string())?;
+        let fetcher = Arc::new(Fetcher::new(&config.fetch)?);
+        let poller = Arc::new(Poller::new(
+            Arc::clone(&store),
+            Arc::clone(&fetcher),
+            config.fetch.max_bytes,
+            config.fetch.per_host_concurrency,
+            config.limits,
+        ));
+        let scheduler = Scheduler::new(config.sources.clone(), poller, Arc::clone(&store));
+        let activitypub = ActivityPub::new(&config, Arc::clone(&store), fetcher).map(Arc::new);
+        Ok(App { config: Arc::new(config), store, scheduler, activitypub })
+    }
+
+    /// Every route: pages and feeds, and the ActivityPub routes when enabled, all
+    /// with the security headers.
+    pub fn router(&self) -> Router {
+        let site = Arc::new(Site::new(Arc::clone(&self.store), self.config.server.base_url.clone()));
+        let mut router = http::router(site);
+        if let Some(ap) = &self.activitypub {
+            router = router.merge(activitypub::routes::router(Arc::clone(ap)));
+        }
+        response::with_security_headers(router.fallback(|| async { response::not_found("no such page") }))
+    }
+
+    /// Serves on `listener`, delivers, keeps the store tidy and polls on schedule,
+    /// until `shutdown` is cancelled; then lets what is in flight finish.
+    pub async fn run(self, listener: tokio::net::TcpListener, shutdown: CancellationToken) {
+        let _maintenance = Maintenance::start(Arc::clone(&self.store), self.activitypub.is_some());
+        let watcher = tokio::spawn(notice_external_commits(Arc::clone(&self.store), shutdown.clone()));
+        let settings = self.config.server.clone();
+        let server = tokio::spawn(http::serve(self.router(), listener, settings, shutdown.clone()));
+        let federation =
+            self.activitypub.clone().map(|ap| tokio::spawn(activitypub::delivery::run(ap, shutdown.clone())));
+        self.scheduler.run(shutdown).await;
+        if let Some(federation) = federation {
+            let _ = federation.await;
+        }
+        match server.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!("the HTTP server failed: {e}"),
+            Err(e) => tracing::error!("the HTTP server stopped: {e}"),
+        }
+        let _ = watcher.await;
+    }
+}
+
+/// Notices commits by other processes (`quotefeed poll` beside `quotefeed run`)
+/// every second, so that cached responses are rendered again.
+async fn notice_external_commits(store: Arc<Store>, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        let store = Arc::clone(&store);
+        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || store.notice_external_changes()).await {
+            tracing::warn!("cannot check the database for changes: {e}");
+        }
+    }
+}
