@@ -1,7 +1,8 @@
 //! When each source is polled: crontab lines (5 fields, or 6 with seconds first),
 //! with crontab's meaning (Sunday is 0 or 7; a day-of-month and a day-of-week
 //! field both restricted means either matches), through the `croner` crate. (The
-//! `cron` crate reads neither 5-field lines nor crontab weekdays; see DESIGN.md.)
+//! `cron` crate reads neither 5-field lines nor crontab weekdays: it wants 6 or 7
+//! fields and counts weekdays from 1 = Sunday.)
 
 use std::fmt;
 use std::str::FromStr;

@@ -11,6 +11,13 @@ fn source(name: &str, url: &str) -> String {
     format!("[[sources]]\nname = \"{name}\"\nurl = \"{url}\"\n")
 }
 
+/// A feed as another site republishes it: the same posts in articles of its own.
+fn republished(feed: &str) -> String {
+    feed.replace("https://news.example/", "https://other.example/")
+        .replace("?p=100201", "?p=7")
+        .replace("?p=100187", "?p=8")
+}
+
 /// The bolivia feed with one tweet taken out and another put in.
 fn edited_bolivia() -> String {
     let feed = fixture("bolivia/feed.xml");
@@ -64,11 +71,7 @@ fn an_edited_article_adds_exactly_one_quote() {
 fn a_second_source_with_the_same_tweets_only_adds_a_citation() {
     let remote = Remote::start();
     remote.set("/feed.xml", Route::feed(fixture("bolivia/feed.xml")));
-    let republished = fixture("bolivia/feed.xml")
-        .replace("https://news.example/", "https://other.example/")
-        .replace("?p=100201", "?p=7")
-        .replace("?p=100187", "?p=8");
-    remote.set("/other.xml", Route::feed(republished));
+    remote.set("/other.xml", Route::feed(republished(&fixture("bolivia/feed.xml"))));
     let setup = Setup::new(&format!(
         "{}{}",
         source("news", &remote.url("/feed.xml")),
@@ -493,11 +496,7 @@ fn a_proxy_in_the_environment_does_not_bypass_the_private_address_guard() {
 fn another_source_cannot_rewrite_a_published_quote() {
     let remote = Remote::start();
     remote.set("/feed.xml", Route::feed(fixture("bolivia/feed.xml")));
-    let forged = fixture("bolivia/feed.xml")
-        .replace("https://news.example/", "https://other.example/")
-        .replace("?p=100201", "?p=7")
-        .replace("?p=100187", "?p=8")
-        .replace("it’s a coup.", "it is a FORGERY.");
+    let forged = republished(&fixture("bolivia/feed.xml").replace("it’s a coup.", "it is a FORGERY."));
     remote.set("/other.xml", Route::feed(forged));
     let setup = Setup::new(&source("news", &remote.url("/feed.xml")));
     setup.poll();

@@ -46,7 +46,7 @@ pub(crate) struct ExtractArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum OutputFormat {
-    /// `{"quotes": [...]}`, as described in DESIGN.md.
+    /// `{"quotes": [...]}`: the fields of a quote, as the README's "Extracting quotes" shows.
     Json,
     /// A readable listing.
     Text,

@@ -237,16 +237,29 @@ async fn feed(state: Arc<Site>, headers: HeaderMap, kind: FeedRequest, format: F
     response
 }
 
+/// A feed file's request: `NAME.FORMAT` made into a feed request by `kind`.
+async fn feed_file(
+    state: Arc<Site>,
+    headers: HeaderMap,
+    file: &str,
+    query: FeedQuery,
+    kind: impl FnOnce(&str) -> Option<FeedRequest>,
+    missing: &str,
+) -> Response {
+    match split_file(file).and_then(|(name, format)| Some((kind(name)?, format))) {
+        Some((request, format)) => feed(state, headers, request, format, query).await,
+        None => not_found(missing),
+    }
+}
+
 async fn feed_all(
     State(state): State<Arc<Site>>,
     Path(file): Path<String>,
     Query(query): Query<FeedQuery>,
     headers: HeaderMap,
 ) -> Response {
-    match split_file(&file) {
-        Some(("all", format)) => feed(state, headers, FeedRequest::All, format, query).await,
-        _ => not_found("no such feed (try /feeds/all.rss, .atom or .json)"),
-    }
+    let kind = |name: &str| (name == "all").then_some(FeedRequest::All);
+    feed_file(state, headers, &file, query, kind, "no such feed (try /feeds/all.rss, .atom or .json)").await
 }
 
 async fn feed_source(
@@ -255,10 +268,8 @@ async fn feed_source(
     Query(query): Query<FeedQuery>,
     headers: HeaderMap,
 ) -> Response {
-    match split_file(&file) {
-        Some((name, format)) => feed(state, headers, FeedRequest::Source(name.to_string()), format, query).await,
-        None => not_found("no such feed (the name ends in .rss, .atom or .json)"),
-    }
+    let kind = |name: &str| Some(FeedRequest::Source(name.to_string()));
+    feed_file(state, headers, &file, query, kind, "no such feed (the name ends in .rss, .atom or .json)").await
 }
 
 async fn feed_author(

@@ -1,5 +1,5 @@
-//! One test per embed kind and per variant of real embed markup listed in DESIGN.md
-//! ("Extraction rules"), through the library's public API.
+//! One test per embed kind and per variant of real embed markup listed in
+//! `docs/ARCHITECTURE.md` ("Real embed markup"), through the library's public API.
 
 mod sanitize;
 
