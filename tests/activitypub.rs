@@ -4,23 +4,12 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::fediverse::{RemoteActor, bolivia_remote, federated, now_date, post};
-use common::{Remote, Route, fixture, free_port, get, request, request_with_body, start_serving, wait_for};
+use common::fediverse::{RemoteActor, bolivia_remote, federated, now_date, post, with_new_tweet};
+use common::{Remote, Route, fixture, free_port, get, request, start_serving, wait_for};
 use quotefeed::activitypub::keys::generate_pem;
 use serde_json::{Value, json};
-
-/// The bolivia feed with one more article quoting a new tweet.
-fn with_new_tweet(n: u32) -> String {
-    let item = format!(
-        r#"<item><title>New {n}</title><link>https://news.example/new/{n}</link><guid>new-{n}</guid><pubDate>Wed, 20 Nov 2019 09:00:00 +0000</pubDate><description><![CDATA[<p>Then:</p><blockquote class="twitter-tweet"><p>Fresh quote number {n}.</p>&mdash; Newcomer (@newcomer) <a href="https://twitter.com/newcomer/status/{}">November 20, 2019</a></blockquote>]]></description></item>"#,
-        1_195_000_000_000_000_000u64 + u64::from(n)
-    );
-    fixture("bolivia/feed.xml").replacen("<item>", &format!("{item}<item>"), 1)
-}
 
 fn activity_json(url: &str) -> Value {
     let response = request("GET", url, &[("accept", "application/activity+json")]);
@@ -217,102 +206,6 @@ fn the_inbox_refuses_what_is_not_properly_signed() {
     let shared = format!("{base}inbox");
     assert_eq!(post(&shared, &tester.signed(&shared, &like, &now_date(), &tester.private_pem), like).status, 202);
     assert_eq!(followers(), 1);
-}
-
-/// The Fedify peer, started with Node.
-struct Peer {
-    child: Child,
-    url: String,
-}
-
-impl Peer {
-    fn start(port: u16) -> Peer {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fedify");
-        assert!(
-            dir.join("node_modules/@fedify/fedify").exists(),
-            "the Fedify peer needs its packages: cd tests/fedify && npm ci (.ci/run does this)"
-        );
-        let child = Command::new("node")
-            .arg("peer.mjs")
-            .arg(port.to_string())
-            .current_dir(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("node runs");
-        let url = format!("http://127.0.0.1:{port}");
-        wait_for(Duration::from_secs(30), "the Fedify peer", || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
-        Peer { child, url }
-    }
-
-    fn control(&self, path: &str, input: Value) -> Value {
-        let response = request_with_body(
-            "POST",
-            &format!("{}/control/{path}", self.url),
-            &[("content-type", "application/json")],
-            input.to_string().into_bytes(),
-        );
-        assert_eq!(response.status, 200, "{path}: {}", response.text());
-        serde_json::from_slice(&response.body).unwrap()
-    }
-
-    fn received(&self, kind: &str) -> Vec<Value> {
-        let all = self.control("received", json!({}));
-        all["received"].as_array().unwrap().iter().filter(|a| a["type"] == kind).cloned().collect()
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-#[test]
-fn fedify_follows_receives_a_signed_note_and_unfollows() {
-    let remote = bolivia_remote();
-    let (setup, _daemon, base) = federated(&remote, "");
-    let peer = Peer::start(free_port());
-    let actor = format!("{base}users/news");
-
-    let looked_up = peer.control("lookup", json!({"url": actor}));
-    assert_eq!(looked_up["found"], true, "{looked_up}");
-    assert_eq!(looked_up["type"], "Service");
-    assert_eq!(looked_up["preferredUsername"], "news");
-    assert_eq!(looked_up["sharedInbox"], format!("{base}inbox"));
-    assert_eq!(looked_up["publicKeyOwner"], actor);
-    assert_eq!(looked_up["manuallyApprovesFollowers"], false);
-
-    let follow = peer.control("follow", json!({"actor": actor}));
-    wait_for(Duration::from_secs(20), "Fedify to receive our signed Accept", || !peer.received("Accept").is_empty());
-    let accept = &peer.received("Accept")[0];
-    assert_eq!(accept["actor"], actor);
-    assert_eq!(accept["objectId"], follow["followId"], "it accepts that Follow");
-    assert_eq!(setup.count("followers"), 1);
-
-    // A new article: quotefeed polls it and posts the new quote to the follower.
-    remote.set("/feed.xml", Route::feed(with_new_tweet(1)));
-    assert!(setup.poll().contains("1 quotes added"));
-    wait_for(Duration::from_secs(30), "Fedify to receive a signed Create(Note)", || {
-        !peer.received("Create").is_empty()
-    });
-    let creates = peer.received("Create");
-    assert_eq!(creates.len(), 1, "only the new quote is posted: {creates:?}");
-    assert_eq!(creates[0]["actor"], actor);
-    assert!(creates[0]["content"].as_str().unwrap().contains("Fresh quote number 1."), "{:?}", creates[0]);
-    let errors = peer.control("received", json!({}))["errors"].clone();
-    assert_eq!(errors, json!([]), "Fedify found nothing wrong");
-
-    peer.control("unfollow", json!({"actor": actor}));
-    wait_for(Duration::from_secs(20), "the unfollow", || setup.count("followers") == 0);
-    remote.set("/feed.xml", Route::feed(with_new_tweet(2)));
-    assert!(setup.poll().contains("1 quotes added"));
-    std::thread::sleep(Duration::from_secs(7));
-    assert_eq!(peer.received("Create").len(), 1, "nothing more goes to a former follower");
-    assert_eq!(setup.count("deliveries"), 0);
 }
 
 #[test]

@@ -111,3 +111,12 @@ pub fn post(url: &str, headers: &[(String, String)], body: Vec<u8>) -> super::Fe
     let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     request_with_body("POST", url, &headers, body)
 }
+
+/// The bolivia feed with one more article quoting a new tweet.
+pub fn with_new_tweet(n: u32) -> String {
+    let item = format!(
+        r#"<item><title>New {n}</title><link>https://news.example/new/{n}</link><guid>new-{n}</guid><pubDate>Wed, 20 Nov 2019 09:00:00 +0000</pubDate><description><![CDATA[<p>Then:</p><blockquote class="twitter-tweet"><p>Fresh quote number {n}.</p>&mdash; Newcomer (@newcomer) <a href="https://twitter.com/newcomer/status/{}">November 20, 2019</a></blockquote>]]></description></item>"#,
+        1_195_000_000_000_000_000u64 + u64::from(n)
+    );
+    fixture("bolivia/feed.xml").replacen("<item>", &format!("{item}<item>"), 1)
+}
