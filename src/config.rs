@@ -305,19 +305,23 @@ impl Config {
         };
 
         let listen = match &raw.server.listen {
-            Some(l) => match l.get_ref().parse::<SocketAddr>() {
+            Some(l) => match resolve_listen(l.get_ref()) {
                 Ok(addr) => addr,
-                Err(e) => return here.error(l.span(), "[server] listen", format!("\"{}\": {e}", l.get_ref())),
+                Err(e) => return here.error(l.span(), "[server] listen", e),
             },
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
         };
+        let listen_text =
+            raw.server.listen.as_ref().map_or_else(|| listen.to_string(), |l| l.get_ref().trim().to_string());
         let base_url = match &raw.server.base_url {
             Some(b) => match Url::parse(b.get_ref()) {
                 Ok(url) if matches!(url.scheme(), "http" | "https") => url,
                 Ok(_) => return here.error(b.span(), "[server] base_url", "must be an http or https URL"),
                 Err(e) => return here.error(b.span(), "[server] base_url", format!("\"{}\": {e}", b.get_ref())),
             },
-            None => Url::parse(&format!("http://{listen}/")).expect("an address is a valid host"),
+            None => Url::parse(&format!("http://{listen_text}/"))
+                .or_else(|_| Url::parse(&format!("http://{listen}/")))
+                .expect("an address is a valid host"),
         };
 
         let f = raw.fetch;
@@ -554,6 +558,23 @@ fn apply_environment(
     Ok((document.to_string(), overridden))
 }
 
+/// The address to listen on: `IP:PORT`, `[IPv6]:PORT`, or `HOST:PORT` with a host
+/// name resolved now (its first address).
+fn resolve_listen(text: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    let text = text.trim();
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    if text.rsplit_once(':').is_none_or(|(_, port)| port.parse::<u16>().is_err()) {
+        return Err(format!("\"{text}\" is not HOST:PORT (e.g. \"127.0.0.1:8080\" or \"localhost:8080\")"));
+    }
+    text.to_socket_addrs()
+        .map_err(|e| format!("\"{text}\": {e}"))?
+        .next()
+        .ok_or_else(|| format!("\"{text}\": the host name has no address"))
+}
+
 /// Source names appear in URLs and ActivityPub account names.
 fn is_valid_name(name: &str) -> bool {
     !name.is_empty()
@@ -694,6 +715,9 @@ enabled = false
         )
         .unwrap();
         assert_eq!(config.server.listen.port(), 2);
+        let named = parse("[server]\nlisten = \"localhost:9001\"\n").unwrap();
+        assert!(named.server.listen.ip().is_loopback() && named.server.listen.port() == 9001);
+        assert_eq!(named.server.base_url.as_str(), "http://localhost:9001/");
         assert_eq!(config.fetch.timeout, Duration::from_secs(5));
         assert!(config.fetch.allow_private_networks);
         assert_eq!(config.storage.path, PathBuf::from("conf/data/q.db"), "resolved like the file's own paths");

@@ -38,23 +38,59 @@ impl fmt::Display for Schedule {
 impl FromStr for Schedule {
     type Err = String;
 
-    /// Parses a 5-field crontab line, or a 6-field one whose first field is seconds.
+    /// Parses a 5-field crontab line, a 6-field one whose first field is seconds, or
+    /// one of crontab's shorthands (`@hourly`, `@daily`, `@weekly`, `@monthly`,
+    /// `@yearly`).
     fn from_str(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        let fields = text.split_whitespace().count();
+        let line = match text.to_ascii_lowercase().as_str() {
+            "@hourly" => "0 * * * *",
+            "@daily" | "@midnight" => "0 0 * * *",
+            "@weekly" => "0 0 * * 0",
+            "@monthly" => "0 0 1 * *",
+            "@yearly" | "@annually" => "0 0 1 1 *",
+            other if other.starts_with('@') => {
+                return Err(format!(
+                    "\"{text}\" is not a schedule: the shorthands are @hourly, @daily, @weekly, @monthly and @yearly"
+                ));
+            }
+            _ => text,
+        };
+        let fields = line.split_whitespace().count();
         if !(5..=6).contains(&fields) {
             return Err(format!(
-                "\"{text}\" has {fields} fields: a schedule is a crontab line of 5 fields (minute hour day month weekday), or 6 with seconds first"
+                "\"{text}\" has {fields} {}: a schedule is a crontab line of 5 fields (minute hour day month weekday), or 6 with seconds first",
+                if fields == 1 { "field" } else { "fields" }
             ));
         }
-        let parser = CronParser::builder().seconds(Seconds::Optional).year(Year::Disallowed).dom_and_dow(false).build();
-        let cron = parser.parse(text).map_err(|e| format!("\"{text}\" is not a valid crontab line: {e}"))?;
+        let cron = parse(line).map_err(|e| match bad_field(line) {
+            Some((name, value)) => format!("\"{text}\": the {name} field \"{value}\" is not valid ({e})"),
+            None => format!("\"{text}\" is not a valid crontab line: {e}"),
+        })?;
         let schedule = Schedule { cron: Arc::new(cron), text: Arc::from(text) };
         if schedule.next_after(Utc::now()).is_none() {
             return Err(format!("\"{text}\" never fires"));
         }
         Ok(schedule)
     }
+}
+
+/// The names of a crontab line's fields, for 5 and for 6 fields.
+const FIELDS: [&str; 6] = ["seconds", "minute", "hour", "day-of-month", "month", "day-of-week"];
+
+fn parse(line: &str) -> Result<Cron, croner::errors::CronError> {
+    CronParser::builder().seconds(Seconds::Optional).year(Year::Disallowed).dom_and_dow(false).build().parse(line)
+}
+
+/// The first field of a line that does not parse on its own (every other field
+/// `*`), with its name: croner's own errors do not say which field is wrong.
+fn bad_field(line: &str) -> Option<(&'static str, String)> {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let names = &FIELDS[FIELDS.len() - fields.len()..];
+    (0..fields.len()).find_map(|i| {
+        let alone: Vec<&str> = (0..fields.len()).map(|j| if i == j { fields[j] } else { "*" }).collect();
+        parse(&alone.join(" ")).is_err().then(|| (names[i], fields[i].to_string()))
+    })
 }
 
 impl Schedule {
@@ -149,8 +185,27 @@ mod tests {
         let error = "0 9 * *".parse::<Schedule>().unwrap_err();
         assert!(error.contains("has 4 fields"), "{error}");
         let error = "0 25 * * *".parse::<Schedule>().unwrap_err();
-        assert!(error.contains("not a valid crontab line"), "{error}");
+        assert!(error.contains("the hour field \"25\" is not valid"), "{error}");
+        let error = "*/5 0 9 * * MON-XYZ".parse::<Schedule>().unwrap_err();
+        assert!(error.contains("the day-of-week field"), "{error}");
+        let error = "daily".parse::<Schedule>().unwrap_err();
+        assert!(error.contains("has 1 field:"), "{error}");
+        assert!("@often".parse::<Schedule>().unwrap_err().contains("shorthands"));
         assert!("0 9 30 2 *".parse::<Schedule>().is_err(), "February 30th never comes");
+    }
+
+    #[test]
+    fn shorthands() {
+        let from = at(2026, 11, 27, 12, 30);
+        let hourly: Schedule = "@hourly".parse().unwrap();
+        assert_eq!(hourly.next_after(from), Some(at(2026, 11, 27, 13, 0)));
+        assert_eq!(hourly.to_string(), "@hourly");
+        let daily: Schedule = "@daily".parse().unwrap();
+        assert_eq!(daily.next_after(from), Some(at(2026, 11, 28, 0, 0)));
+        let weekly: Schedule = "@weekly".parse().unwrap();
+        assert_eq!(weekly.next_after(from), Some(at(2026, 11, 29, 0, 0)), "Sunday");
+        let monthly: Schedule = "@monthly".parse().unwrap();
+        assert_eq!(monthly.next_after(from), Some(at(2026, 12, 1, 0, 0)));
     }
 
     #[test]

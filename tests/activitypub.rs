@@ -224,7 +224,7 @@ fn a_pending_delivery_survives_a_restart_and_arrives_once() {
     wait_for(Duration::from_secs(10), "the Accept", || tester.remote.hits("/actor/inbox") == 1);
 
     remote.set("/feed.xml", Route::feed(with_new_tweet(7)));
-    assert!(setup.poll().contains("1 quotes added"));
+    assert!(setup.poll().contains("1 quote added"));
     let attempts = || -> i64 {
         setup.db().query_row("SELECT COALESCE(MAX(attempts), 0) FROM deliveries", [], |r| r.get(0)).unwrap()
     };

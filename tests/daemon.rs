@@ -56,7 +56,7 @@ fn an_edited_article_adds_exactly_one_quote() {
 
     remote.set("/feed.xml", Route::feed(edited_bolivia()));
     let report = setup.poll();
-    assert!(report.contains("1 quotes added") && report.contains("1 removed"), "{report}");
+    assert!(report.contains("1 quote added") && report.contains("1 removed"), "{report}");
     let after = setup.quote_ids();
     let added: Vec<_> = after.iter().filter(|id| !before.contains(id)).collect();
     let removed: Vec<_> = before.iter().filter(|id| !after.contains(id)).collect();
@@ -487,7 +487,7 @@ fn a_proxy_in_the_environment_does_not_bypass_the_private_address_guard() {
         .output()
         .unwrap();
     let report = stdout(&output);
-    assert!(report.contains("1 articles failed"), "{report}{}", stderr(&output));
+    assert!(report.contains("1 article failed"), "{report}{}", stderr(&output));
     assert!(proxy.paths().is_empty(), "nothing went through the proxy: {:?}", proxy.paths());
     assert_eq!(remote.hits("/private-page"), 0);
 }
@@ -527,4 +527,46 @@ fn a_healthy_source_is_not_timed_out_by_a_slow_one_on_the_same_host() {
     let report = setup.poll();
     assert!(report.lines().any(|l| l.starts_with("drip: error:") && l.contains("timed out")), "{report}");
     assert!(report.lines().any(|l| l.starts_with("good: 200,") && l.contains("16 quotes added")), "{report}");
+}
+
+#[test]
+fn logs_are_plain_in_files_and_json_on_request() {
+    let remote = Remote::start();
+    remote.set("/feed.xml", Route::feed(fixture("bolivia/feed.xml")));
+    remote.set("/gone.xml", Route::Status { status: 500, retry_after: None });
+    let setup = Setup::new(&format!(
+        "{}{}",
+        source("news", &remote.url("/feed.xml")),
+        source("gone", &remote.url("/gone.xml"))
+    ));
+    let run = |format: Option<&str>| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_quotefeed"));
+        command
+            .args(["poll", "--config", setup.config_path().to_str().unwrap()])
+            .env("QUOTEFEED_LOG", "quotefeed=debug");
+        if let Some(format) = format {
+            command.env("QUOTEFEED_LOG_FORMAT", format);
+        }
+        String::from_utf8(command.output().unwrap().stderr).unwrap()
+    };
+    let plain = run(None);
+    assert!(!plain.is_empty() && !plain.contains('\u{1b}'), "no colour codes in a file: {plain:?}");
+    assert!(!plain.contains("html5ever"), "quotefeed=debug is quotefeed's own lines only");
+    let json = run(Some("json"));
+    assert!(!json.is_empty());
+    for line in json.lines() {
+        let parsed: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert!(parsed["level"].is_string() && parsed["fields"].is_object(), "{line}");
+    }
+}
+
+#[test]
+fn poll_reports_count_in_words() {
+    let remote = Remote::start();
+    remote.set("/feed.xml", Route::feed(fixture("bolivia/feed.xml")));
+    let setup = Setup::new(&source("news", &remote.url("/feed.xml")));
+    setup.poll();
+    remote.set("/feed.xml", Route::feed(edited_bolivia()));
+    let report = setup.poll();
+    assert!(report.contains("2 articles (0 new, 1 changed), 1 quote added, 1 removed"), "{report}");
 }

@@ -91,7 +91,7 @@ fn fedify_follows_receives_a_signed_note_and_unfollows() {
 
     // A new article: quotefeed polls it and posts the new quote to the follower.
     remote.set("/feed.xml", Route::feed(with_new_tweet(1)));
-    assert!(setup.poll().contains("1 quotes added"));
+    assert!(setup.poll().contains("1 quote added"));
     wait_for(Duration::from_secs(30), "Fedify to receive a signed Create(Note)", || {
         !peer.received("Create").is_empty()
     });
@@ -105,7 +105,7 @@ fn fedify_follows_receives_a_signed_note_and_unfollows() {
     peer.control("unfollow", json!({"actor": actor}));
     wait_for(Duration::from_secs(20), "the unfollow", || setup.count("followers") == 0);
     remote.set("/feed.xml", Route::feed(with_new_tweet(2)));
-    assert!(setup.poll().contains("1 quotes added"));
+    assert!(setup.poll().contains("1 quote added"));
     std::thread::sleep(Duration::from_secs(7));
     assert_eq!(peer.received("Create").len(), 1, "nothing more goes to a former follower");
     assert_eq!(setup.count("deliveries"), 0);

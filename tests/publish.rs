@@ -37,7 +37,7 @@ fn conditional_requests_and_a_new_quote_first() {
     let feed = common::fixture("bolivia/feed.xml").replacen("<item>", &format!("{new_item}<item>"), 1);
     remote.set("/feed.xml", Route::feed(feed));
     let report = setup.poll();
-    assert!(report.contains("1 quotes added"), "{report}");
+    assert!(report.contains("1 quote added"), "{report}");
     let mut fresh = get(&url);
     wait_for(Duration::from_secs(10), "the feed to change", || {
         fresh = request("GET", &url, &[("if-none-match", &etag)]);
@@ -101,4 +101,31 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
         if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
     }
     files
+}
+
+#[test]
+fn an_article_carried_by_two_sources_is_quoted_in_once() {
+    let remote = Remote::start();
+    remote.set("/feed.xml", Route::feed(common::fixture("bolivia/feed.xml")));
+    remote.set("/mirror.xml", Route::feed(common::fixture("bolivia/feed.xml")));
+    let sources = format!(
+        "[[sources]]\nname = \"news\"\nurl = \"{}\"\n[[sources]]\nname = \"mirror\"\nurl = \"{}\"\n",
+        remote.url("/feed.xml"),
+        remote.url("/mirror.xml")
+    );
+    let (setup, _daemon, base) = serve(&sources, 16);
+    wait_for(Duration::from_secs(20), "both sources' citations", || setup.count("citations") == 32);
+    let id: String =
+        setup.db().query_row("SELECT id FROM quotes WHERE author_handle = 'AOC'", [], |r| r.get(0)).unwrap();
+    let title = "Progressives around the world are condemning the coup in Bolivia";
+    let page = get(&format!("{base}quotes/{id}")).text();
+    assert_eq!(page.matches(title).count(), 1, "one \"Quoted in\" entry: {page}");
+    let json: serde_json::Value = serde_json::from_slice(&get(&format!("{base}feeds/all.json")).body).unwrap();
+    let item = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"].as_str().unwrap().len() > 0 && i["content_html"].as_str().unwrap().contains("it’s a coup"))
+        .unwrap();
+    assert_eq!(item["content_html"].as_str().unwrap().matches(title).count(), 1, "{item}");
 }

@@ -37,10 +37,18 @@ pub(crate) struct ExportArgs {
     out: PathBuf,
 }
 
+/// Logs to standard error: plain lines (coloured only on a terminal), or one JSON
+/// object a line with `QUOTEFEED_LOG_FORMAT=json`; `QUOTEFEED_LOG` is a `tracing`
+/// filter (`quotefeed=debug`).
 fn init_logging(default: &str) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_env("QUOTEFEED_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match std::env::var("QUOTEFEED_LOG_FORMAT").as_deref() {
+        Ok("json") => builder.json().try_init(),
+        _ => builder.with_ansi(std::io::stderr().is_terminal()).try_init(),
+    };
 }
 
 fn load(arg: &ConfigArg) -> Result<Config, ExitCode> {

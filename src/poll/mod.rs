@@ -87,12 +87,12 @@ impl fmt::Display for PollReport {
             Ok(s) => {
                 write!(
                     f,
-                    "{}, {} articles ({} new, {} changed), {} quotes added",
+                    "{}, {} ({} new, {} changed), {} added",
                     s.status,
-                    s.articles,
+                    counted(s.articles, "article"),
                     s.new_articles,
                     s.changed_articles,
-                    s.added.len()
+                    counted(s.added.len(), "quote")
                 )?;
                 if !s.updated.is_empty() {
                     write!(f, ", {} updated", s.updated.len())?;
@@ -101,7 +101,12 @@ impl fmt::Display for PollReport {
                     write!(f, ", {} removed", s.removed.len())?;
                 }
                 if !s.article_errors.is_empty() {
-                    write!(f, "; {} articles failed: {}", s.article_errors.len(), s.article_errors.join("; "))?;
+                    write!(
+                        f,
+                        "; {} failed: {}",
+                        counted(s.article_errors.len(), "article"),
+                        s.article_errors.join("; ")
+                    )?;
                 }
                 if s.interrupted {
                     write!(f, "; interrupted")?;
@@ -110,6 +115,11 @@ impl fmt::Display for PollReport {
         }
         write!(f, "; next at {}", self.next_run_at.format("%Y-%m-%d %H:%M:%S UTC"))
     }
+}
+
+/// `1 article`, `2 articles`.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
 /// A poll that got through: what it found, the validators to keep (only when every
@@ -142,6 +152,7 @@ impl Poller {
     /// Polls one source now, records the result, and says when it is due again.
     pub async fn poll(&self, source: &SourceConfig, cancel: &CancellationToken) -> PollReport {
         let started = Utc::now();
+        tracing::debug!(source = %source.name, "polling {}", source.location);
         let name = source.name.clone();
         let state = call(&self.store, move |s| s.source_state(&name)).await;
         let state = match state {

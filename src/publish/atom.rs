@@ -32,7 +32,7 @@ pub(super) fn render(feed: &Feed) -> Vec<u8> {
                 mime_type: Some("text/html".into()),
                 ..Link::default()
             }];
-            for url in quote.citations.iter().filter_map(|c| c.url.as_ref()) {
+            for url in quote.citing_articles().filter_map(|c| c.url.as_ref()) {
                 links.push(Link { href: url.clone(), rel: "related".into(), ..Link::default() });
             }
             let mut categories = vec![Category { term: quote.quote.platform.as_str().into(), ..Category::default() }];

@@ -120,7 +120,7 @@ pub fn quote_html(quote: &PublishedQuote) -> String {
         @if !quote.citations.is_empty() {
             p { "Quoted in:" }
             ul {
-                @for article in &quote.citations {
+                @for article in quote.citing_articles() {
                     li {
                         @let title = article.title.as_deref().unwrap_or("an article");
                         @match &article.url { Some(url) => a href=(url) { (title) }, None => (title) }

@@ -107,7 +107,7 @@ fn quote_card(base: &Url, quote: &PublishedQuote, link_to_page: bool) -> Markup 
                 div.meta {
                     "Quoted in:"
                     ul {
-                        @for article in &quote.citations {
+                        @for article in quote.citing_articles() {
                             li {
                                 @let title = article.title.as_deref().unwrap_or("an article");
                                 @match &article.url { Some(url) => a href=(url) rel="nofollow noopener" { (title) }, None => (title) }

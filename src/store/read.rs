@@ -56,6 +56,23 @@ pub struct PublishedQuote {
     pub citations: Vec<CitingArticle>,
 }
 
+impl PublishedQuote {
+    /// The articles that quote it, each once: one article carried by two sources
+    /// (the same URL) is listed once, with the first source that carried it.
+    pub fn citing_articles(&self) -> impl Iterator<Item = &CitingArticle> {
+        self.citations
+            .iter()
+            .enumerate()
+            .filter(|(i, citation)| {
+                citation
+                    .url
+                    .as_ref()
+                    .is_none_or(|url| !self.citations[..*i].iter().any(|c| c.url.as_ref() == Some(url)))
+            })
+            .map(|(_, citation)| citation)
+    }
+}
+
 /// An article that quotes a quote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CitingArticle {
