@@ -7,10 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::activitypub::{self, ActivityPub};
-use crate::config::Config;
+use crate::config::{Config, SourceConfig};
 use crate::daemon::Scheduler;
 use crate::fetch::Fetcher;
 use crate::http::{self, Site, response};
@@ -78,7 +79,10 @@ impl App {
         let server = tokio::spawn(http::serve(self.router(), listener, settings, shutdown.clone()));
         let federation =
             self.activitypub.clone().map(|ap| tokio::spawn(activitypub::delivery::run(ap, shutdown.clone())));
-        self.scheduler.run(shutdown).await;
+        let (updates, reloaded) = mpsc::channel(4);
+        let reloader = tokio::spawn(reload_on_change(Arc::clone(&self.config), updates, shutdown.clone()));
+        self.scheduler.run(shutdown, reloaded).await;
+        let _ = reloader.await;
         if let Some(federation) = federation {
             let _ = federation.await;
         }
@@ -88,6 +92,77 @@ impl App {
             Err(e) => tracing::error!("the HTTP server stopped: {e}"),
         }
         let _ = watcher.await;
+    }
+}
+
+/// How often the configuration file is checked for changes.
+const CONFIG_CHECK: Duration = Duration::from_secs(2);
+
+/// Reloads the configuration on `SIGHUP` and when its file changes (checked every
+/// [`CONFIG_CHECK`]; the content is compared, so an editor's save without change or a
+/// `touch` does nothing), and sends the new sources to the scheduler. A new
+/// configuration that does not validate is refused with its error, and the one
+/// running goes on. Settings other than the sources take effect at the next start.
+///
+/// The file is polled rather than watched with `notify`: one small file every two
+/// seconds costs nothing, and polling sees edits through symlinks, bind mounts and
+/// editors that replace the file, where inotify watches can go stale.
+async fn reload_on_change(current: Arc<Config>, updates: mpsc::Sender<Vec<SourceConfig>>, shutdown: CancellationToken) {
+    let path = current.path.clone();
+    let mut seen = std::fs::read(&path).ok();
+    let mut running = current;
+    #[cfg(unix)]
+    let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(signal) => Some(signal),
+        Err(e) => {
+            tracing::warn!("cannot handle SIGHUP (the file is still watched): {e}");
+            None
+        }
+    };
+    let mut tick = tokio::time::interval(CONFIG_CHECK);
+    loop {
+        #[cfg(unix)]
+        let hung_up = async {
+            match hangup.as_mut() {
+                Some(signal) => signal.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let hung_up = std::future::pending::<Option<()>>();
+        let asked = tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = hung_up => true,
+            _ = tick.tick() => false,
+        };
+        let text = std::fs::read(&path).ok();
+        if !asked && text == seen {
+            continue;
+        }
+        seen = text;
+        match Config::load(&path) {
+            Ok(new) => {
+                for (what, same) in [
+                    (
+                        "[server]",
+                        new.server.listen == running.server.listen && new.server.base_url == running.server.base_url,
+                    ),
+                    ("[storage]", new.storage.path == running.storage.path),
+                    ("[fetch]", format!("{:?}", new.fetch) == format!("{:?}", running.fetch)),
+                    ("[activitypub]", new.activitypub.enabled == running.activitypub.enabled),
+                ] {
+                    if !same {
+                        tracing::warn!("{what} changed: it takes effect when quotefeed restarts");
+                    }
+                }
+                tracing::info!("configuration reloaded from {}: {} sources", path.display(), new.sources.len());
+                if updates.send(new.sources.clone()).await.is_err() {
+                    return;
+                }
+                running = Arc::new(new);
+            }
+            Err(e) => tracing::error!("the configuration was not reloaded, the one running goes on: {e}"),
+        }
     }
 }
 

@@ -93,7 +93,7 @@ pub struct FetchConfig {
 }
 
 /// `[[sources]]`
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceConfig {
     /// Short unique name: used in URLs (`/feeds/source/NAME.atom`) and as the
     /// ActivityPub account name.

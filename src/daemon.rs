@@ -7,7 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::task::JoinSet;
+use std::collections::HashMap;
+
+use tokio::sync::mpsc;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::SourceConfig;
@@ -55,36 +58,119 @@ impl Scheduler {
     }
 
     /// Polls every enabled source on its schedule until `shutdown` is cancelled.
-    pub async fn run(&self, shutdown: CancellationToken) {
-        let mut tasks = JoinSet::new();
-        for source in self.sources.iter().filter(|s| s.enabled).cloned() {
-            let poller = Arc::clone(&self.poller);
-            let store = Arc::clone(&self.store);
-            let shutdown = shutdown.clone();
-            tasks.spawn(async move { source_loop(source, poller, store, shutdown).await });
-        }
-        if tasks.is_empty() {
+    /// Each new list of sources from `updates` (a reloaded configuration) takes
+    /// effect at once: removed sources stop, added ones start, and changed ones
+    /// restart (a changed schedule is followed from now on, not after the run the
+    /// old one planned). A source's runs never overlap, across reloads too.
+    pub async fn run(&self, shutdown: CancellationToken, mut updates: mpsc::Receiver<Vec<SourceConfig>>) {
+        let mut running: HashMap<String, Running> = HashMap::new();
+        self.apply(self.sources.clone(), &mut running, &shutdown, false).await;
+        if running.is_empty() {
             tracing::warn!("no enabled sources: nothing to poll");
         }
-        shutdown.cancelled().await;
-        if tokio::time::timeout(SHUTDOWN_GRACE, async { while tasks.join_next().await.is_some() {} }).await.is_err() {
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                update = updates.recv() => match update {
+                    Some(sources) => self.apply(sources, &mut running, &shutdown, true).await,
+                    None => {
+                        shutdown.cancelled().await;
+                        break;
+                    }
+                },
+            }
+        }
+        let mut tasks: Vec<JoinHandle<()>> = running.into_values().map(|r| r.task).collect();
+        let all = futures_util::future::join_all(tasks.iter_mut());
+        if tokio::time::timeout(SHUTDOWN_GRACE, all).await.is_err() {
             tracing::warn!("polls still running after {}s: stopping them", SHUTDOWN_GRACE.as_secs());
-            tasks.abort_all();
+            tasks.iter().for_each(JoinHandle::abort);
+        }
+    }
+
+    /// Makes the running sources those of `sources`.
+    async fn apply(
+        &self,
+        sources: Vec<SourceConfig>,
+        running: &mut HashMap<String, Running>,
+        shutdown: &CancellationToken,
+        reloading: bool,
+    ) {
+        let wanted: HashMap<String, SourceConfig> =
+            sources.into_iter().filter(|s| s.enabled).map(|s| (s.name.clone(), s)).collect();
+        let stale: Vec<String> =
+            running.iter().filter(|(name, r)| wanted.get(*name) != Some(&r.config)).map(|(n, _)| n.clone()).collect();
+        let mut changed = Vec::new();
+        for name in stale {
+            let Some(mut old) = running.remove(&name) else { continue };
+            old.stop.cancel();
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut old.task).await.is_err() {
+                old.task.abort();
+            }
+            if wanted.contains_key(&name) {
+                changed.push(name);
+            } else {
+                tracing::info!("{name}: removed from the configuration, no longer polled");
+            }
+        }
+        let starting: Vec<SourceConfig> = wanted.into_values().filter(|s| !running.contains_key(&s.name)).collect();
+        if reloading && !starting.is_empty() {
+            let rows: Vec<(String, String)> =
+                starting.iter().map(|s| (s.name.clone(), s.location.to_string())).collect();
+            if let Err(e) =
+                call(&self.store, move |s| s.sync_sources(rows.iter().map(|(n, u)| (n.as_str(), u.clone())))).await
+            {
+                tracing::error!("cannot record the reloaded sources: {e}");
+            }
+        }
+        for source in starting {
+            let fresh_schedule = changed.contains(&source.name);
+            if reloading {
+                tracing::info!("{}: {}", source.name, if fresh_schedule { "changed, restarted" } else { "added" });
+            }
+            let stop = shutdown.child_token();
+            let task = tokio::spawn(source_loop(
+                source.clone(),
+                Arc::clone(&self.poller),
+                Arc::clone(&self.store),
+                stop.clone(),
+                fresh_schedule,
+            ));
+            running.insert(source.name.clone(), Running { config: source, stop, task });
         }
     }
 }
 
-/// Polls one source whenever it is due, until shutdown.
-async fn source_loop(source: SourceConfig, poller: Arc<Poller>, store: Arc<Store>, shutdown: CancellationToken) {
+/// A source being polled: its configuration, what stops it, and its task.
+struct Running {
+    config: SourceConfig,
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+/// Polls one source whenever it is due, until shutdown. With `fresh_schedule` (the
+/// source's configuration changed), the next run follows the source's schedule
+/// rather than the time stored at the last run.
+async fn source_loop(
+    source: SourceConfig,
+    poller: Arc<Poller>,
+    store: Arc<Store>,
+    shutdown: CancellationToken,
+    fresh_schedule: bool,
+) {
     let name = source.name.clone();
     let stored = call(&store, move |s| s.source_state(&name)).await.ok().flatten();
+    let now = Utc::now();
     // A run missed while the daemon was down (or a source never polled) runs now,
     // once; otherwise wait for the time stored at the last run.
-    let mut due: DateTime<Utc> = stored
-        .and_then(|s| s.next_run_at)
-        .and_then(|t| DateTime::from_timestamp(t, 0))
-        .filter(|t| *t > Utc::now())
-        .unwrap_or_else(Utc::now);
+    let stored_due = stored.and_then(|s| s.next_run_at).and_then(|t| DateTime::from_timestamp(t, 0));
+    let mut due: DateTime<Utc> = match stored_due {
+        Some(_) if fresh_schedule => {
+            source.schedule.next_after(now).map_or(now, |t| t + source.schedule.jitter(&source.name, now))
+        }
+        Some(at) if at > now => at,
+        _ => now,
+    };
     loop {
         let wait = (due - Utc::now()).to_std().unwrap_or_default();
         tokio::select! {

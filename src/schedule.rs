@@ -29,6 +29,15 @@ impl fmt::Debug for Schedule {
     }
 }
 
+/// Two schedules are the same when they are written the same.
+impl PartialEq for Schedule {
+    fn eq(&self, other: &Schedule) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Schedule {}
+
 impl fmt::Display for Schedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
