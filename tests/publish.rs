@@ -125,7 +125,7 @@ fn an_article_carried_by_two_sources_is_quoted_in_once() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|i| i["id"].as_str().unwrap().len() > 0 && i["content_html"].as_str().unwrap().contains("it’s a coup"))
+        .find(|i| i["content_html"].as_str().unwrap().contains("it’s a coup"))
         .unwrap();
     assert_eq!(item["content_html"].as_str().unwrap().matches(title).count(), 1, "{item}");
 }
