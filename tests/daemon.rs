@@ -570,3 +570,16 @@ fn poll_reports_count_in_words() {
     let report = setup.poll();
     assert!(report.contains("2 articles (0 new, 1 changed), 1 quote added, 1 removed"), "{report}");
 }
+
+#[test]
+fn check_shows_resolved_paths_and_warns_of_missing_files() {
+    let setup =
+        Setup::new("[storage]\npath = \"../data/q.db\"\n[[sources]]\nname = \"sample\"\nurl = \"sample/feed.xml\"\n");
+    let output = setup.quotefeed(&["check"]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    let dir = setup.dir.path();
+    let parent = dir.parent().unwrap();
+    assert!(text.contains(&format!("database {} (does not exist yet", parent.join("data/q.db").display())), "{text}");
+    assert!(text.contains(&format!("warning: {} does not exist", dir.join("sample/feed.xml").display())), "{text}");
+}

@@ -145,16 +145,44 @@ pub(crate) fn check(arg: ConfigArg) -> ExitCode {
         Ok(config) => config,
         Err(code) => return code,
     };
-    println!("{}: OK", config.path.display());
+    // Absolute, with `.` and `..` folded (the file need not exist, so no canonicalize).
+    let absolute = |path: &std::path::Path| {
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let mut folded = std::path::PathBuf::new();
+        for part in path.components() {
+            match part {
+                std::path::Component::ParentDir => {
+                    folded.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => folded.push(other),
+            }
+        }
+        folded
+    };
+    println!("{}: OK", absolute(&config.path).display());
     println!("listen {}, public URL {}", config.server.listen, config.server.base_url);
-    println!("database {}", config.storage.path.display());
+    let database = absolute(&config.storage.path);
+    if database.exists() {
+        println!("database {}", database.display());
+    } else {
+        println!("database {} (does not exist yet: it will be created there)", database.display());
+    }
     if config.sources.is_empty() {
         println!("no sources configured");
     }
     let now = Utc::now();
     for source in &config.sources {
         let state = if source.enabled { "" } else { " (disabled)" };
-        println!("\n{}{state}: {}", source.name, source.location);
+        match &source.location {
+            crate::config::Location::File(path) => {
+                println!("\n{}{state}: {}", source.name, absolute(path).display());
+                if !path.exists() {
+                    println!("  warning: {} does not exist", absolute(path).display());
+                }
+            }
+            crate::config::Location::Http(url) => println!("\n{}{state}: {url}", source.name),
+        }
         println!("  schedule \"{}\"{}", source.schedule, if source.full_article { ", full article pages" } else { "" });
         for time in source.schedule.upcoming(now, 3) {
             println!("  next run {}", time.format("%Y-%m-%d %H:%M:%S UTC (%a)"));
