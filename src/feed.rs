@@ -83,6 +83,36 @@ fn resolve(href: &str, base: Option<&Url>) -> String {
     }
 }
 
+/// The feeds a web page links to (`<link rel="alternate" type="application/rss+xml">`,
+/// Atom or JSON Feed), absolute, in page order, each once.
+pub fn feed_links(html: &str, page: &Url) -> Vec<Url> {
+    static LINKS: std::sync::LazyLock<scraper::Selector> =
+        std::sync::LazyLock::new(|| scraper::Selector::parse("link[rel~=alternate][href]").expect("a valid selector"));
+    // Feed links are in the head: parsing only that keeps a huge or deeply nested
+    // page cheap.
+    let head_end =
+        memchr::memmem::find(html.as_bytes(), b"</head").or_else(|| memchr::memmem::find(html.as_bytes(), b"</HEAD"));
+    let mut end = head_end.unwrap_or(html.len()).min(256 * 1024);
+    while !html.is_char_boundary(end) {
+        end -= 1;
+    }
+    let document = scraper::Html::parse_document(&html[..end]);
+    let mut feeds: Vec<Url> = Vec::new();
+    for link in document.select(&LINKS) {
+        let kind = link.value().attr("type").unwrap_or("").to_ascii_lowercase();
+        let is_feed = ["application/rss+xml", "application/atom+xml", "application/feed+json", "application/json"]
+            .iter()
+            .any(|t| kind.starts_with(t));
+        if let (true, Some(href)) = (is_feed, link.value().attr("href"))
+            && let Ok(url) = page.join(href.trim())
+            && !feeds.contains(&url)
+        {
+            feeds.push(url);
+        }
+    }
+    feeds
+}
+
 /// Whether bytes look like a feed (rather than an HTML page or plain text): an XML
 /// document whose root is `rss`, `feed` or `rdf:RDF`, or a JSON Feed.
 pub fn looks_like_feed(bytes: &[u8]) -> bool {
@@ -126,6 +156,19 @@ mod tests {
         assert_eq!(feed.articles[1].content.as_deref(), Some("Only a description."));
         assert_eq!(feed.articles[1].url.as_deref(), Some("https://news.example/feed/b.html"));
         assert!(!feed.articles[1].id.is_empty(), "an item without a guid still gets an id");
+    }
+
+    #[test]
+    fn feed_links_of_a_page() {
+        let page = Url::parse("https://news.example/world/").unwrap();
+        let html = r#"<!DOCTYPE html><html><head><title>World</title>
+            <link rel="alternate" type="application/rss+xml" title="RSS" href="/feed/">
+            <link rel="alternate" type="application/atom+xml" href="https://news.example/atom.xml">
+            <link rel="alternate" type="application/rss+xml" href="/feed/">
+            <link rel="alternate" hreflang="de" href="/de/">
+            <link rel="stylesheet" href="/s.css"></head><body><link rel="alternate" type="application/rss+xml" href="/body-feed/"></body></html>"#;
+        let links: Vec<String> = feed_links(html, &page).iter().map(Url::to_string).collect();
+        assert_eq!(links, ["https://news.example/feed/", "https://news.example/atom.xml"]);
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! `quotefeed extract` as a user runs it: inputs from files and standard input, both
-//! output formats, and clear errors with exit code 2 for input it cannot read.
+//! output formats, URLs fetched through the guarded fetcher, and clear errors with
+//! exit code 2 for input it cannot read.
+
+mod common;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -116,4 +119,25 @@ fn json_feed_input() {
     let quote = &json(&output)["quotes"][0];
     assert_eq!(quote["text"], "JSON!");
     assert_eq!(quote["article"]["url"], "https://j.example/1");
+}
+
+#[test]
+fn a_url_is_fetched_through_the_guarded_fetcher() {
+    let remote = common::Remote::start();
+    remote.set("/article", common::Route::page(common::fixture("bolivia/article.html")));
+    let url = remote.url("/article");
+    let refused = Command::new(env!("CARGO_BIN_EXE_quotefeed")).args(["extract", &url]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("refusing to fetch 127.0.0.1"),
+        "the private-address guard"
+    );
+    assert_eq!(remote.hits("/article"), 0);
+    let output = Command::new(env!("CARGO_BIN_EXE_quotefeed"))
+        .args(["extract", "--allow-private-networks", &url])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["quotes"].as_array().unwrap().len(), 16);
 }

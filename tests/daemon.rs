@@ -583,3 +583,40 @@ fn check_shows_resolved_paths_and_warns_of_missing_files() {
     assert!(text.contains(&format!("database {} (does not exist yet", parent.join("data/q.db").display())), "{text}");
     assert!(text.contains(&format!("warning: {} does not exist", dir.join("sample/feed.xml").display())), "{text}");
 }
+
+#[test]
+fn a_web_page_as_source_is_read_through_the_feed_it_links() {
+    let remote = Remote::start();
+    remote.set("/feed.xml", Route::feed(fixture("bolivia/feed.xml")));
+    let page = |links: &str| {
+        format!("<!DOCTYPE html><html><head><title>News</title>{links}</head><body><p>Hello</p></body></html>")
+    };
+    remote.set(
+        "/",
+        Route::page(page(r#"<link rel="alternate" type="application/rss+xml" title="News" href="/feed.xml">"#)),
+    );
+    remote.set(
+        "/two",
+        Route::page(page(r#"<link rel="alternate" type="application/rss+xml" href="/a.xml"><link rel="alternate" type="application/atom+xml" href="/b.atom">"#)),
+    );
+    remote.set("/none", Route::page(page("")));
+    let setup = Setup::new(&format!(
+        "{}{}{}",
+        source("news", &remote.url("/")),
+        source("two", &remote.url("/two")),
+        source("none", &remote.url("/none"))
+    ));
+    let report = setup.poll();
+    let line = |name: &str| report.lines().find(|l| l.starts_with(&format!("{name}:"))).unwrap().to_string();
+    assert!(line("news").contains(&format!("the feed the page links to, {}", remote.url("/feed.xml"))), "{report}");
+    assert!(line("news").contains("16 quotes added"), "{report}");
+    let two = line("two");
+    assert!(
+        two.contains("links to 2 feeds") && two.contains(&remote.url("/a.xml")) && two.contains(&remote.url("/b.atom")),
+        "{two}"
+    );
+    assert!(line("none").contains("is a web page, not a feed, and links to no feed"), "{report}");
+    // From now on the source is fetched from the feed directly.
+    setup.poll();
+    assert_eq!(remote.hits("/"), 1, "the page was read once");
+}

@@ -36,11 +36,16 @@ pub(crate) struct ExtractArgs {
     /// For a whole page: read only the elements matching this CSS selector.
     #[arg(long, value_name = "CSS")]
     content_selector: Option<String>,
+    /// With a URL: allow it (and its redirects) to reach loopback and private
+    /// addresses.
+    #[arg(long)]
+    allow_private_networks: bool,
     /// Refuse inputs larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BYTES)]
     max_bytes: usize,
-    /// The article or feed: a file, or `-` for standard input.
-    #[arg(value_name = "FILE|-")]
+    /// The article or feed: a file, `-` for standard input, or an http(s) URL to
+    /// fetch (through the same guarded fetcher as the daemon: no private addresses).
+    #[arg(value_name = "FILE|-|URL")]
     file: PathBuf,
 }
 
@@ -85,9 +90,19 @@ struct Output<'a> {
     quotes: Vec<QuoteOut<'a>>,
 }
 
-pub(crate) fn run(args: ExtractArgs) -> ExitCode {
-    let bytes = match read_input(&args.file, args.max_bytes) {
-        Ok(bytes) => bytes,
+pub(crate) fn run(mut args: ExtractArgs) -> ExitCode {
+    let web = args.file.to_str().and_then(|f| Url::parse(f).ok()).filter(|u| matches!(u.scheme(), "http" | "https"));
+    let read = match &web {
+        Some(url) => fetch_input(url, args.max_bytes, args.allow_private_networks),
+        None => read_input(&args.file, args.max_bytes),
+    };
+    let bytes = match read {
+        Ok((bytes, final_url)) => {
+            if args.base_url.is_none() {
+                args.base_url = final_url;
+            }
+            bytes
+        }
         Err(message) => return fail(message, EXIT_UNREADABLE),
     };
     let options = ExtractOptions {
@@ -174,7 +189,27 @@ pub(crate) fn run(args: ExtractArgs) -> ExitCode {
 }
 
 /// Reads the input, refusing more than `max_bytes`.
-fn read_input(path: &PathBuf, max_bytes: usize) -> Result<Vec<u8>, String> {
+/// Fetches a page or feed with the daemon's fetcher and its default limits, the
+/// private-address guard on; returns the body and the URL it came from.
+fn fetch_input(url: &Url, max_bytes: usize, allow_private_networks: bool) -> Result<(Vec<u8>, Option<Url>), String> {
+    let mut settings = crate::config::Config::parse("", std::path::Path::new(".")).map_err(|e| e.to_string())?.fetch;
+    settings.max_bytes = u64::try_from(max_bytes).unwrap_or(u64::MAX);
+    settings.allow_private_networks = allow_private_networks;
+    let fetcher = crate::fetch::Fetcher::new(&settings)?;
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("cannot start: {e}"))?;
+    let accept = "text/html, application/xhtml+xml, application/rss+xml, application/atom+xml, application/feed+json;q=0.9, */*;q=0.5";
+    let fetched = runtime
+        .block_on(fetcher.get(url, crate::fetch::Origin::Remote, accept, &crate::fetch::Conditional::default()))
+        .map_err(|e| format!("cannot fetch {url}: {e}"))?;
+    match fetched {
+        crate::fetch::Fetched::Full(response) => Ok((response.body.to_vec(), Some(response.final_url))),
+        crate::fetch::Fetched::NotModified { .. } => Err(format!("cannot fetch {url}: an unexpected 304")),
+    }
+}
+
+/// Reads a file or standard input, at most `max_bytes`.
+fn read_input(path: &PathBuf, max_bytes: usize) -> Result<(Vec<u8>, Option<Url>), String> {
     let name = path.display();
     let reader: Box<dyn Read> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
@@ -192,7 +227,7 @@ fn read_input(path: &PathBuf, max_bytes: usize) -> Result<Vec<u8>, String> {
     if bytes.len() > max_bytes {
         return Err(format!("{name} is larger than the limit of {max_bytes} bytes (see --max-bytes)"));
     }
-    Ok(bytes)
+    Ok((bytes, None))
 }
 
 /// A readable listing of the quotes.

@@ -21,12 +21,13 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::config::{Location, SourceConfig};
-use crate::feed::{Article, parse_feed};
-use crate::fetch::{Conditional, Fetched, Fetcher, Origin};
+use crate::feed::{Article, feed_links, looks_like_feed, parse_feed};
+use crate::fetch::{Conditional, Fetched, Fetcher, Origin, Response};
 use crate::safety::{Limits, clean_quote, clean_text, truncate, web_url};
 use crate::store::{ArticleChanges, ArticleRecord, FeedInfo, PollRecord, SourceState, Store, Validators, call};
 use backoff::next_run;
 use enrich::Enricher;
+use quotefeed_extract::looks_like_html;
 use quotefeed_extract::{ExtractOptions, InputFormat, MainContent, Quote, extract};
 
 /// `Accept` for feeds.
@@ -223,6 +224,11 @@ impl Poller {
             }
             Fetched::Full(response) => response,
         };
+        // A web page rather than a feed: follow the one feed it links to.
+        let (response, discovered) = match self.discover(source, response).await {
+            Ok(found) => found,
+            Err(message) => return Err((message, None)),
+        };
         let feed_url = response.final_url.to_string();
         let body = response.body.clone();
         let feed = tokio::task::spawn_blocking(move || parse_feed(&body, Some(&feed_url)))
@@ -231,7 +237,11 @@ impl Poller {
             .map_err(|e| (e.to_string(), None))?;
 
         let mut summary = PollSummary {
-            status: if is_file { "file".into() } else { "200".into() },
+            status: match (&discovered, is_file) {
+                (Some(url), _) => format!("200 (the feed the page links to, {url})"),
+                (None, true) => "file".into(),
+                (None, false) => "200".into(),
+            },
             articles: feed.articles.len(),
             ..PollSummary::default()
         };
@@ -264,7 +274,11 @@ impl Poller {
         summary.interrupted = cancel.is_cancelled();
         let complete = summary.article_errors.is_empty() && !summary.interrupted;
         let validators = complete.then(|| Validators {
-            fetch_url: response.moved_to.as_ref().map_or_else(|| state.fetch_url.clone(), Url::to_string),
+            fetch_url: match (&discovered, &response.moved_to) {
+                (Some(feed), _) => feed.to_string(),
+                (None, Some(moved)) => moved.to_string(),
+                (None, None) => state.fetch_url.clone(),
+            },
             etag: response.validators.etag.clone(),
             last_modified: response.validators.last_modified.clone(),
         });
@@ -274,6 +288,35 @@ impl Poller {
             truncate(text, self.limits.name);
         }
         Ok((summary, validators, Some(info)))
+    }
+
+    /// The response itself when it is a feed; when it is an HTML page that links
+    /// exactly one feed (`<link rel="alternate">`), that feed, fetched, and its URL;
+    /// an error naming the feeds when it links several, or saying it links none.
+    async fn discover(&self, source: &SourceConfig, response: Response) -> Result<(Response, Option<Url>), String> {
+        if looks_like_feed(&response.body) || !looks_like_html(&String::from_utf8_lossy(&response.body)) {
+            return Ok((response, None));
+        }
+        let page = response.final_url.clone();
+        let feeds = feed_links(&String::from_utf8_lossy(&response.body), &page);
+        let feed = match feeds.as_slice() {
+            [] => return Err(format!("{page} is a web page, not a feed, and links to no feed")),
+            [one] => one.clone(),
+            several => {
+                let listed: Vec<String> = several.iter().map(Url::to_string).collect();
+                return Err(format!(
+                    "{page} is a web page that links to {} feeds; set the source's url to one of them: {}",
+                    several.len(),
+                    listed.join(", ")
+                ));
+            }
+        };
+        tracing::info!(source = %source.name, "{page} is a web page; reading the feed it links to, {feed}");
+        match self.fetcher.get(&feed, Origin::Configured, FEED_ACCEPT, &Conditional::default()).await {
+            Ok(Fetched::Full(found)) => Ok((found, Some(feed))),
+            Ok(Fetched::NotModified { .. }) => Err(format!("{feed}: unexpected 304")),
+            Err(e) => Err(format!("{feed} (linked from {page}): {e}")),
+        }
     }
 
     /// Extracts and stores the quotes of an article that is new or changed; `Ok(None)`
