@@ -1,7 +1,8 @@
-//! The command line: `quotefeed extract`, `run`, `poll`, `check` and `export`.
+//! The command line: `quotefeed extract`, `run`, `poll`, `check`, `export` and `sources`.
 
 mod daemon;
 mod extract;
+mod sources;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,8 @@ enum Command {
     Check(daemon::ConfigArg),
     /// Write every feed and page as static files (for nginx or a CDN).
     Export(daemon::ExportArgs),
+    /// List, add, remove, import (OPML) and export (OPML) the configured sources.
+    Sources(sources::SourcesArgs),
 }
 
 /// Exit code for input that cannot be read.
@@ -41,6 +44,7 @@ pub fn main() -> ExitCode {
         Command::Poll(args) => daemon::poll(args),
         Command::Check(args) => daemon::check(args),
         Command::Export(args) => daemon::export(args),
+        Command::Sources(args) => sources::run(args),
     }
 }
 
