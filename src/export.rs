@@ -101,13 +101,13 @@ pub fn export(store: &Store, base: &Url, out: &Path) -> Result<Exported, ExportE
         }
         Ok(())
     };
-    page("index.html".into(), Some(site::index(store, base)?))?;
+    page("index.html".into(), Some(site::index(store, base, 1)?))?;
     write_atomically(&out.join("style.css"), crate::publish::pages::STYLE.as_bytes())?;
     for source in &sources {
-        page(format!("sources/{}.html", source.name), site::source(store, base, &source.name)?)?;
+        page(format!("sources/{}.html", source.name), site::source(store, base, &source.name, 1)?)?;
     }
     for author in authors.iter().filter(|a| is_safe_handle(&a.handle)) {
-        let document = site::author(store, base, author.platform, &author.handle)?;
+        let document = site::author(store, base, author.platform, &author.handle, 1)?;
         page(format!("authors/{}/{}.html", author.platform, author.handle), document)?;
     }
     for id in store.quote_ids()? {

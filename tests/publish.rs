@@ -129,3 +129,65 @@ fn an_article_carried_by_two_sources_is_quoted_in_once() {
         .unwrap();
     assert_eq!(item["content_html"].as_str().unwrap().matches(title).count(), 1, "{item}");
 }
+
+/// A feed of `n` articles, each quoting one tweet of its own.
+fn many_tweets(n: u64) -> String {
+    let items: String = (0..n)
+        .map(|i| {
+            format!(
+                r#"<item><title>Article {i}</title><link>https://many.example/{i}</link><guid>m{i}</guid><pubDate>Wed, 20 Nov 2019 09:{:02}:00 +0000</pubDate><description><![CDATA[<p>Lead {i}:</p><blockquote class="twitter-tweet"><p>Tweet number {i}.</p>&mdash; Person {i} (@person{i}) <a href="https://twitter.com/person{i}/status/{}">November 20, 2019</a></blockquote>]]></description></item>"#,
+                i % 60,
+                1_196_000_000_000_000_000u64 + i
+            )
+        })
+        .collect();
+    format!(
+        "<rss version=\"2.0\"><channel><title>Example News</title><link>https://many.example/</link><description>d</description>{items}</channel></rss>"
+    )
+}
+
+#[test]
+fn pages_are_paginated_and_the_status_page_shows_each_source() {
+    let remote = Remote::start();
+    remote.set("/many.xml", Route::feed(many_tweets(25)));
+    remote.set("/feed.xml", Route::feed(common::fixture("bolivia/feed.xml")));
+    remote.set("/gone.xml", Route::Status { status: 500, retry_after: None });
+    let sources = format!(
+        "[[sources]]\nname = \"many\"\nurl = \"{}\"\n[[sources]]\nname = \"news\"\nurl = \"{}\"\n[[sources]]\nname = \"gone\"\nurl = \"{}\"\n",
+        remote.url("/many.xml"),
+        remote.url("/feed.xml"),
+        remote.url("/gone.xml")
+    );
+    let (_setup, _daemon, base) = serve(&sources, 41);
+
+    // Two sources whose feeds have one title are told apart by their names.
+    let front = get(&base).text();
+    assert!(front.contains("Example News (many)") && front.contains("Example News (news)"), "{front}");
+    assert_eq!(front.matches("<article class=\"quote\"").count(), 20);
+    assert!(front.contains(&format!("href=\"{base}?page=2\"")), "a link to older quotes");
+    assert!(front.contains(&format!("href=\"{base}status\"")), "a link to the status page");
+    let second = get(&format!("{base}?page=2")).text();
+    assert_eq!(second.matches("<article class=\"quote\"").count(), 20);
+    assert!(second.contains(&format!("href=\"{base}\"")) && second.contains(&format!("href=\"{base}?page=3\"")));
+    let third = get(&format!("{base}?page=3")).text();
+    assert_eq!(third.matches("<article class=\"quote\"").count(), 1, "41 quotes: 20 + 20 + 1");
+    assert!(!third.contains("Older quotes"));
+    assert_eq!(get(&format!("{base}?page=zero")).status, 400);
+    assert_eq!(get(&format!("{base}sources/many?page=100000")).status, 400);
+
+    let status = get(&format!("{base}status"));
+    assert_eq!(status.status, 200);
+    let status = status.text();
+    for name in ["many", "news", "gone"] {
+        assert!(status.contains(&format!("href=\"{base}sources/{name}\"")), "{name} on the status page");
+    }
+    assert!(status.contains("HTTP 500"), "the failing source's error");
+    assert!(status.contains("<svg") && status.contains("25 quotes in the last 30 days"), "{status}");
+    assert!(!status.contains("<script"));
+
+    let metrics = get(&format!("{base}metrics")).text();
+    assert!(metrics.contains("# HELP quotefeed_quotes Quotes in the store."), "{metrics}");
+    assert!(metrics.contains("quotefeed_quotes 41"), "{metrics}");
+    assert!(metrics.contains("quotefeed_sources_failing 1"), "{metrics}");
+    assert!(metrics.contains("quotefeed_delivery_queue 0"), "{metrics}");
+}

@@ -122,8 +122,8 @@ async fn actor(State(state): State<Arc<ActivityPub>>, Path(name): Path<String>, 
         let base = state.urls.base().clone();
         let store = Arc::clone(&state.store);
         let page = tokio::task::spawn_blocking(move || match &kind {
-            FeedKind::Source(source) => site::source(&store, &base, &source.name),
-            _ => site::index(&store, &base).map(Some),
+            FeedKind::Source(source) => site::source(&store, &base, &source.name, 1),
+            _ => site::index(&store, &base, 1).map(Some),
         })
         .await
         .expect("rendering does not panic");

@@ -43,6 +43,26 @@ pub struct Site {
     metrics: PrometheusHandle,
 }
 
+/// The HELP text of every metric.
+fn describe_metrics() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram};
+    describe_counter!("quotefeed_polls_total", "Polls of sources, by source and result (ok, error).");
+    describe_histogram!("quotefeed_poll_duration_seconds", "How long a poll of a source took.");
+    describe_counter!("quotefeed_quotes_added_total", "Quotes stored for the first time, since the process started.");
+    describe_counter!("quotefeed_fetches_total", "HTTP fetches, by result (200, 304, an error status, timeout, …).");
+    describe_counter!("quotefeed_feed_requests_total", "Feed requests served, by format and status.");
+    describe_histogram!("quotefeed_feed_request_duration_seconds", "How long answering a feed request took.");
+    describe_counter!("quotefeed_inbox_refused_total", "ActivityPub inbox requests refused, by status.");
+    describe_counter!("quotefeed_deliveries_total", "ActivityPub deliveries attempted, by result.");
+    describe_counter!("quotefeed_deliveries_queued_total", "ActivityPub deliveries queued.");
+    describe_gauge!("quotefeed_quotes", "Quotes in the store.");
+    describe_gauge!("quotefeed_articles", "Articles in the store.");
+    describe_gauge!("quotefeed_sources", "Sources in the store.");
+    describe_gauge!("quotefeed_citations", "Citations (quote and article pairs) in the store.");
+    describe_gauge!("quotefeed_sources_failing", "Sources whose last poll failed.");
+    describe_gauge!("quotefeed_delivery_queue", "ActivityPub deliveries waiting in the queue.");
+}
+
 /// The Prometheus recorder, installed once per process.
 fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -52,11 +72,13 @@ fn metrics_handle() -> PrometheusHandle {
             let builder = PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &buckets)
                 .expect("buckets are not empty");
-            match builder.install_recorder() {
+            let handle = match builder.install_recorder() {
                 Ok(handle) => handle,
                 // Another recorder is installed (tests that start two servers).
                 Err(_) => PrometheusBuilder::new().build_recorder().handle(),
-            }
+            };
+            describe_metrics();
+            handle
         })
         .clone()
 }
@@ -146,6 +168,7 @@ pub fn router(site: Arc<Site>) -> Router {
         .route("/feeds/{file}", get(feed_all))
         .route("/feeds/source/{file}", get(feed_source))
         .route("/feeds/author/{platform}/{file}", get(feed_author))
+        .route("/status", get(status_page))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .with_state(site)
@@ -292,10 +315,49 @@ fn page(revision: u64, document: site::Document) -> Rendered {
     Rendered::new(revision, "text/html; charset=utf-8", PAGE_MAX_AGE, document.last_modified, document.body)
 }
 
-async fn index(State(state): State<Arc<Site>>, headers: HeaderMap) -> Response {
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    page: Option<String>,
+}
+
+impl PageQuery {
+    /// The page asked for (1 by default), or `None` for a bad one.
+    fn number(&self) -> Option<usize> {
+        match self.page.as_deref().map(str::parse::<usize>) {
+            None => Some(1),
+            Some(Ok(n)) if (1..=site::MAX_PAGE).contains(&n) => Some(n),
+            Some(_) => None,
+        }
+    }
+}
+
+/// 400 for a bad `?page=`.
+fn bad_page() -> Response {
+    bad_request(&format!("page must be a number from 1 to {}", site::MAX_PAGE))
+}
+
+/// A page of a list: the first page through the cache, later ones rendered each
+/// time (so that the cache holds one copy of each list, not one per page).
+async fn list_page(
+    state: &Arc<Site>,
+    key: String,
+    number: usize,
+    headers: &HeaderMap,
+    render: impl FnOnce(&Store, u64) -> Result<Option<Rendered>, StoreError> + Send + 'static,
+    missing: &str,
+) -> Response {
+    if number == 1 {
+        cached(state, key, headers, render, missing).await
+    } else {
+        uncached(state, headers, render, missing).await
+    }
+}
+
+async fn index(State(state): State<Arc<Site>>, Query(query): Query<PageQuery>, headers: HeaderMap) -> Response {
+    let Some(number) = query.number() else { return bad_page() };
     let base = state.base();
-    let render = move |store: &Store, revision| Ok(Some(page(revision, site::index(store, &base)?)));
-    cached(&state, "/".into(), &headers, render, "").await
+    let render = move |store: &Store, revision| Ok(Some(page(revision, site::index(store, &base, number)?)));
+    list_page(&state, "/".into(), number, &headers, render, "").await
 }
 
 async fn quote_page(State(state): State<Arc<Site>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
@@ -305,26 +367,44 @@ async fn quote_page(State(state): State<Arc<Site>>, Path(id): Path<String>, head
     cached(&state, key, &headers, render, "no such quote").await
 }
 
-async fn source_page(State(state): State<Arc<Site>>, Path(name): Path<String>, headers: HeaderMap) -> Response {
+async fn source_page(
+    State(state): State<Arc<Site>>,
+    Path(name): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(number) = query.number() else { return bad_page() };
     let base = state.base();
     let missing = format!("no source named \"{name}\"");
     let key = format!("sources/{name}");
-    let render = move |store: &Store, revision| Ok(site::source(store, &base, &name)?.map(|d| page(revision, d)));
-    cached(&state, key, &headers, render, &missing).await
+    let render =
+        move |store: &Store, revision| Ok(site::source(store, &base, &name, number)?.map(|d| page(revision, d)));
+    list_page(&state, key, number, &headers, render, &missing).await
 }
 
 async fn author_page(
     State(state): State<Arc<Site>>,
     Path((platform, handle)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Response {
+    let Some(number) = query.number() else { return bad_page() };
     let Some(platform) = Platform::parse(&platform) else { return not_found(&format!("no platform \"{platform}\"")) };
     let base = state.base();
     let missing = format!("no quotes of @{handle} on {}", platform.label());
     let key = format!("authors/{platform}/{}", handle.to_lowercase());
-    let render =
-        move |store: &Store, revision| Ok(site::author(store, &base, platform, &handle)?.map(|d| page(revision, d)));
-    cached(&state, key, &headers, render, &missing).await
+    let render = move |store: &Store, revision| {
+        Ok(site::author(store, &base, platform, &handle, number)?.map(|d| page(revision, d)))
+    };
+    list_page(&state, key, number, &headers, render, &missing).await
+}
+
+/// The operator's status page: rendered on each request (it shows times).
+async fn status_page(State(state): State<Arc<Site>>, headers: HeaderMap) -> Response {
+    let base = state.base();
+    let now = chrono::Utc::now().timestamp();
+    let render = move |store: &Store, revision| Ok(Some(page(revision, site::status(store, &base, now)?)));
+    uncached(&state, &headers, render, "").await
 }
 
 /// The pages' stylesheet.
@@ -355,14 +435,19 @@ async fn healthz(State(state): State<Arc<Site>>) -> Response {
     }
 }
 
-/// Prometheus text format.
+/// Prometheus text format. The gauges are read from the store on each scrape, so
+/// they are right after a restart too.
 async fn metrics(State(state): State<Arc<Site>>) -> Response {
     let store = Arc::clone(&state.store);
-    if let Ok(Ok(counts)) = tokio::task::spawn_blocking(move || store.counts()).await {
+    if let Ok(Ok((counts, (failing, queued)))) =
+        tokio::task::spawn_blocking(move || Ok::<_, StoreError>((store.counts()?, store.health_counts()?))).await
+    {
         metrics::gauge!("quotefeed_quotes").set(counts.quotes as f64);
         metrics::gauge!("quotefeed_articles").set(counts.articles as f64);
         metrics::gauge!("quotefeed_sources").set(counts.sources as f64);
         metrics::gauge!("quotefeed_citations").set(counts.citations as f64);
+        metrics::gauge!("quotefeed_sources_failing").set(failing as f64);
+        metrics::gauge!("quotefeed_delivery_queue").set(queued as f64);
     }
     ([("content-type", "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render()).into_response()
 }

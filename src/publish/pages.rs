@@ -10,7 +10,7 @@ use url::Url;
 use super::item::{human_date, quote_body};
 use super::{FeedKind, Format, author_label, author_page_path, display_author};
 use crate::model::Platform;
-use crate::store::{AuthorSummary, PublishedQuote, SourceSummary};
+use crate::store::{AuthorSummary, PublishedQuote, QueuedInbox, SourceSummary};
 
 /// The pages' stylesheet, served as `/style.css` (a separate file, so that the
 /// Content-Security-Policy can forbid inline styles).
@@ -35,6 +35,11 @@ article.quote ul { margin: .4rem 0 0; padding-left: 1.1rem; }
 article.quote li { margin: .2rem 0; }
 ul.sources { list-style: none; padding: 0; }
 ul.sources li { border-bottom: 1px solid var(--line); padding: .6rem 0; }
+nav.pages { display: flex; justify-content: space-between; margin: 1rem 0 2rem; }
+table.status { border-collapse: collapse; width: 100%; font-size: .9rem; }
+table.status th, table.status td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+svg.chart { display: block; }
+svg.chart rect { fill: var(--accent); }
 .error { color: #c5221f; }
 footer { padding: 2rem 1rem 3rem; }
 "#;
@@ -76,6 +81,11 @@ fn layout(base: &Url, title: &str, feeds: &[(&FeedKind, &str)], content: Markup)
         }
     }
     .into_string()
+}
+
+/// `1 quote`, `2 quotes`.
+fn counted(n: i64, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
 fn time(unix: Option<i64>) -> String {
@@ -122,8 +132,46 @@ fn quote_card(base: &Url, quote: &PublishedQuote, link_to_page: bool) -> Markup 
     }
 }
 
+/// One page of a longer list of quotes.
+#[derive(Debug, Clone)]
+pub struct Paged {
+    /// The quotes on this page, newest first.
+    pub quotes: Vec<PublishedQuote>,
+    /// Which page (from 1).
+    pub page: usize,
+    /// Whether there are older quotes on later pages.
+    pub has_more: bool,
+}
+
+/// Links to the newer and older pages of a list at `path` (under `base`).
+fn page_links(base: &Url, path: &str, paged: &Paged) -> Markup {
+    html! {
+        @if paged.page > 1 || paged.has_more {
+            nav.pages {
+                @if paged.page > 1 {
+                    @let newer = if paged.page == 2 { String::new() } else { format!("?page={}", paged.page - 1) };
+                    a rel="prev" href={ (base) (path) (newer) } { "← Newer quotes" }
+                    " "
+                }
+                @if paged.has_more {
+                    a rel="next" href={ (base) (path) "?page=" (paged.page + 1) } { "Older quotes →" }
+                }
+            }
+        }
+    }
+}
+
+/// A source as people can tell it from the others: its feed's title with its name
+/// ("Example News (world)"), or its name alone when the feed has no title.
+fn source_label(source: &SourceSummary) -> String {
+    match &source.title {
+        Some(title) if !title.eq_ignore_ascii_case(&source.name) => format!("{title} ({})", source.name),
+        _ => source.name.clone(),
+    }
+}
+
 /// The front page: the sources with their feeds, and the latest quotes.
-pub fn index(base: &Url, sources: &[SourceSummary], latest: &[PublishedQuote]) -> String {
+pub fn index(base: &Url, sources: &[SourceSummary], latest: &Paged) -> String {
     let all = FeedKind::All;
     let content = html! {
         h1 { "Quotes from the news" }
@@ -135,8 +183,8 @@ pub fn index(base: &Url, sources: &[SourceSummary], latest: &[PublishedQuote]) -
             @for source in sources {
                 @let kind = FeedKind::Source(source.clone());
                 li {
-                    a href={ (base) "sources/" (source.name) } { strong { (source.title.as_deref().unwrap_or(&source.name)) } }
-                    " " span.muted { (source.quotes) " quotes" }
+                    a href={ (base) "sources/" (source.name) } { strong { (source_label(source)) } }
+                    " " span.muted { (counted(source.quotes, "quote")) }
                     br;
                     (feed_links(base, &kind))
                     br;
@@ -148,8 +196,10 @@ pub fn index(base: &Url, sources: &[SourceSummary], latest: &[PublishedQuote]) -
             }
         }
         h2 { "Latest quotes" }
-        @if latest.is_empty() { p.muted { "No quotes yet." } }
-        @for quote in latest { (quote_card(base, quote, true)) }
+        @if latest.quotes.is_empty() { p.muted { "No quotes yet." } }
+        @for quote in &latest.quotes { (quote_card(base, quote, true)) }
+        (page_links(base, "", latest))
+        p.muted { a href={ (base) "status" } { "Status of the sources and deliveries" } }
     };
     layout(base, "quotefeed", &[(&all, "All quotes")], content)
 }
@@ -178,31 +228,130 @@ pub fn quote(base: &Url, quote: &PublishedQuote) -> String {
 }
 
 /// A source with its feeds and quotes.
-pub fn source(base: &Url, source: &SourceSummary, quotes: &[PublishedQuote]) -> String {
+pub fn source(base: &Url, source: &SourceSummary, quotes: &Paged) -> String {
     let kind = FeedKind::Source(source.clone());
-    let name = source.title.as_deref().unwrap_or(&source.name);
+    let name = source_label(source);
+    let name = name.as_str();
     let content = html! {
         h1 { (name) }
         p.muted {
             @if let Some(site) = &source.site_url { a href=(site) rel="nofollow noopener" { (site) } " · " }
-            (source.quotes) " quotes · last checked " (time(source.last_attempt_at))
+            (counted(source.quotes, "quote")) " · last checked " (time(source.last_attempt_at))
             @if let Some(error) = &source.last_error { " · " span.error { "failing: " (error) } }
         }
         p { (feed_links(base, &kind)) }
-        @for quote in quotes { (quote_card(base, quote, true)) }
+        @for quote in &quotes.quotes { (quote_card(base, quote, true)) }
+        (page_links(base, &format!("sources/{}", source.name), quotes))
     };
     layout(base, &format!("Quotes from {name}"), &[(&kind, &format!("Quotes from {name}"))], content)
 }
 
 /// An author with their feeds and quotes.
-pub fn author(base: &Url, author: &AuthorSummary, quotes: &[PublishedQuote]) -> String {
+pub fn author(base: &Url, author: &AuthorSummary, quotes: &Paged) -> String {
     let kind = FeedKind::Author(author.clone());
     let who = author_label(author);
     let content = html! {
         h1 { (who) }
-        p.muted { (author.quotes) " quotes on " (author.platform.label()) }
+        p.muted { (counted(author.quotes, "quote")) " on " (author.platform.label()) }
         p { (feed_links(base, &kind)) }
-        @for quote in quotes { (quote_card(base, quote, true)) }
+        @for quote in &quotes.quotes { (quote_card(base, quote, true)) }
+        (page_links(base, &author_page_path(author.platform, &author.handle), quotes))
     };
     layout(base, &who, &[(&kind, &format!("Quotes of {who}"))], content)
+}
+
+/// What the status page shows of one source.
+#[derive(Debug, Clone)]
+pub struct SourceStatus {
+    /// The source, with its poll state.
+    pub source: SourceSummary,
+    /// Articles stored.
+    pub articles: i64,
+    /// Quotes found on each of the last [`CHART_DAYS`] days, oldest first.
+    pub per_day: Vec<i64>,
+}
+
+/// Days in the status page's charts.
+pub const CHART_DAYS: usize = 30;
+
+/// A small bar chart of quotes per day, as inline SVG (no script, no request).
+fn chart(per_day: &[i64]) -> Markup {
+    let highest = per_day.iter().copied().max().unwrap_or(0).max(1);
+    let (width, height, bar) = (per_day.len() * 4, 24, 3);
+    let total: i64 = per_day.iter().sum();
+    html! {
+        svg.chart width=(width) height=(height) viewBox={ "0 0 " (width) " " (height) } role="img"
+            xmlns="http://www.w3.org/2000/svg" {
+            title { (counted(total, "quote")) " in the last " (per_day.len()) " days" }
+            @for (day, count) in per_day.iter().enumerate() {
+                @let h = if *count == 0 { 0 } else { (count * height as i64 / highest).max(1) };
+                rect x=(day * 4) y=(height as i64 - h) width=(bar) height=(h) {}
+            }
+        }
+    }
+}
+
+/// The operator's view: each source's health and the delivery queue per host.
+pub fn status(base: &Url, sources: &[SourceStatus], queue: &[QueuedInbox], now: i64) -> String {
+    let mut hosts: Vec<(String, i64, i64, i64, Option<String>)> = Vec::new();
+    for inbox in queue {
+        let host = Url::parse(&inbox.inbox).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+        match hosts.iter_mut().find(|h| h.0 == host) {
+            Some(entry) => {
+                entry.1 += inbox.deliveries;
+                entry.2 = entry.2.min(inbox.next_attempt_at);
+                entry.3 = entry.3.max(inbox.attempts);
+                if entry.4.is_none() {
+                    entry.4 = inbox.last_error.clone();
+                }
+            }
+            None => {
+                hosts.push((host, inbox.deliveries, inbox.next_attempt_at, inbox.attempts, inbox.last_error.clone()))
+            }
+        }
+    }
+    let content = html! {
+        h1 { "Status" }
+        h2 { "Sources" }
+        @if sources.is_empty() { p.muted { "No sources are configured yet." } }
+        @else {
+            table.status {
+                tr { th { "Source" } th { "Last attempt" } th { "Last success" } th { "Failures" } th { "Next run" } th { "Articles" } th { "Quotes" } th { "Per day, 30 days" } }
+                @for status in sources {
+                    @let s = &status.source;
+                    tr {
+                        td {
+                            a href={ (base) "sources/" (s.name) } { (s.name) }
+                            @if let Some(title) = &s.title { br; span.muted { (title) } }
+                            @if let Some(error) = &s.last_error { br; span.error { (error) } }
+                        }
+                        td { (time(s.last_attempt_at)) }
+                        td { (time(s.last_success_at)) }
+                        td { (s.error_count) }
+                        td { (time(s.next_run_at)) }
+                        td { (status.articles) }
+                        td { (s.quotes) }
+                        td { (chart(&status.per_day)) }
+                    }
+                }
+            }
+        }
+        h2 { "Deliveries" }
+        @if hosts.is_empty() { p.muted { "Nothing waiting to be delivered." } }
+        @else {
+            table.status {
+                tr { th { "Server" } th { "Waiting" } th { "Next try" } th { "Most tries" } th { "Last error" } }
+                @for (host, waiting, next, attempts, error) in &hosts {
+                    tr {
+                        td { (host) }
+                        td { (waiting) }
+                        td { @if *next <= now { "now" } @else { (time(Some(*next))) } }
+                        td { (attempts) }
+                        td { @if let Some(error) = error { span.error { (error) } } }
+                    }
+                }
+            }
+        }
+    };
+    layout(base, "quotefeed status", &[], content)
 }

@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use super::{Feed, FeedKind, Format, pages};
+use super::pages::{self, Paged};
+use super::{Feed, FeedKind, Format};
 use crate::model::Platform;
 use crate::store::{Selection, Store, StoreError};
 
@@ -13,6 +14,18 @@ use crate::store::{Selection, Store, StoreError};
 pub const PAGE_QUOTES: usize = 50;
 /// Quotes on the front page.
 const FRONT_PAGE_QUOTES: usize = 20;
+/// The deepest page of a list a client may ask for (offsets past it cost the
+/// database a scan).
+pub const MAX_PAGE: usize = 1000;
+
+/// Page `page` (from 1) of a selection, `per_page` quotes a page.
+fn paged(store: &Store, selection: Selection<'_>, page: usize, per_page: usize) -> Result<Paged, StoreError> {
+    let page = page.clamp(1, MAX_PAGE);
+    let mut quotes = store.published_quotes_page(selection, (page - 1) * per_page, per_page + 1)?;
+    let has_more = quotes.len() > per_page;
+    quotes.truncate(per_page);
+    Ok(Paged { quotes, page, has_more })
+}
 
 /// Which feed a URL names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,10 +94,10 @@ fn page(html: String) -> Document {
     Document { body: html.into_bytes(), last_modified: None }
 }
 
-/// The front page.
-pub fn index(store: &Store, base: &Url) -> Result<Document, StoreError> {
+/// The front page (its `page`th page of quotes, from 1).
+pub fn index(store: &Store, base: &Url, page_number: usize) -> Result<Document, StoreError> {
     let sources = store.sources()?;
-    let latest = store.published_quotes(Selection::All, FRONT_PAGE_QUOTES)?;
+    let latest = paged(store, Selection::All, page_number, FRONT_PAGE_QUOTES)?;
     Ok(page(pages::index(base, &sources, &latest)))
 }
 
@@ -94,15 +107,47 @@ pub fn quote(store: &Store, base: &Url, id: &str) -> Result<Option<Document>, St
 }
 
 /// A source's page.
-pub fn source(store: &Store, base: &Url, name: &str) -> Result<Option<Document>, StoreError> {
+pub fn source(store: &Store, base: &Url, name: &str, page_number: usize) -> Result<Option<Document>, StoreError> {
     let Some(source) = store.source(name)? else { return Ok(None) };
-    let quotes = store.published_quotes(Selection::Source(&source.name), PAGE_QUOTES)?;
+    let quotes = paged(store, Selection::Source(&source.name), page_number, PAGE_QUOTES)?;
     Ok(Some(page(pages::source(base, &source, &quotes))))
 }
 
 /// An author's page.
-pub fn author(store: &Store, base: &Url, platform: Platform, handle: &str) -> Result<Option<Document>, StoreError> {
+pub fn author(
+    store: &Store,
+    base: &Url,
+    platform: Platform,
+    handle: &str,
+    page_number: usize,
+) -> Result<Option<Document>, StoreError> {
     let Some(author) = store.author(platform, handle)? else { return Ok(None) };
-    let quotes = store.published_quotes(Selection::Author { platform, handle: &author.handle }, PAGE_QUOTES)?;
+    let quotes = paged(store, Selection::Author { platform, handle: &author.handle }, page_number, PAGE_QUOTES)?;
     Ok(Some(page(pages::author(base, &author, &quotes))))
+}
+
+/// The status page: every source's health with its quotes per day, and the
+/// delivery queue.
+pub fn status(store: &Store, base: &Url, now: i64) -> Result<Document, StoreError> {
+    let days = pages::CHART_DAYS as i64;
+    let today = now.div_euclid(86_400);
+    let first_day = today - days + 1;
+    let articles = store.article_counts()?;
+    let found = store.quotes_found_per_day(first_day * 86_400)?;
+    let sources = store
+        .sources()?
+        .into_iter()
+        .map(|source| {
+            let mut per_day = vec![0; pages::CHART_DAYS];
+            for (_, day, count) in found.iter().filter(|(name, _, _)| *name == source.name) {
+                if let Some(slot) = usize::try_from(day - first_day).ok().and_then(|i| per_day.get_mut(i)) {
+                    *slot += count;
+                }
+            }
+            let articles = articles.iter().find(|(name, _)| *name == source.name).map_or(0, |(_, n)| *n);
+            pages::SourceStatus { source, articles, per_day }
+        })
+        .collect::<Vec<_>>();
+    let queue = store.delivery_queue()?;
+    Ok(page(pages::status(base, &sources, &queue, now)))
 }

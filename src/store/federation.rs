@@ -58,6 +58,21 @@ pub struct Event {
     pub quote_id: String,
 }
 
+/// The deliveries queued for one inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedInbox {
+    /// The inbox.
+    pub inbox: String,
+    /// Deliveries waiting.
+    pub deliveries: i64,
+    /// When the next is due (Unix seconds).
+    pub next_attempt_at: i64,
+    /// The most failed tries of one of them.
+    pub attempts: i64,
+    /// The last error, if a try failed.
+    pub last_error: Option<String>,
+}
+
 /// An activity to deliver to one inbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
@@ -291,6 +306,39 @@ impl Store {
                 params![id, next_attempt_at, error],
             )
             .map(drop)
+        })
+    }
+
+    /// The delivery queue per inbox: `(inbox, deliveries, next attempt, most failed
+    /// tries, last error)`.
+    pub fn delivery_queue(&self) -> Result<Vec<QueuedInbox>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT inbox, COUNT(*), MIN(next_attempt_at), MAX(attempts),
+                 (SELECT last_error FROM deliveries d2 WHERE d2.inbox = d.inbox AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1)
+                 FROM deliveries d GROUP BY inbox ORDER BY inbox",
+            )?
+            .query_map([], |r| {
+                Ok(QueuedInbox {
+                    inbox: r.get(0)?,
+                    deliveries: r.get(1)?,
+                    next_attempt_at: r.get(2)?,
+                    attempts: r.get(3)?,
+                    last_error: r.get(4)?,
+                })
+            })?
+            .collect()
+        })
+    }
+
+    /// How many sources failed their last poll, and how many deliveries are queued.
+    pub fn health_counts(&self) -> Result<(i64, i64)> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT (SELECT COUNT(*) FROM sources WHERE error_count > 0), (SELECT COUNT(*) FROM deliveries)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
         })
     }
 

@@ -317,6 +317,29 @@ impl Store {
         })
     }
 
+    /// Articles stored per source.
+    pub fn article_counts(&self) -> Result<Vec<(String, i64)>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT source, COUNT(*) FROM articles GROUP BY source")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect()
+        })
+    }
+
+    /// Quotes found per source and day (days since the Unix epoch) since `since`
+    /// (Unix seconds): `(source, day, quotes)`.
+    pub fn quotes_found_per_day(&self, since: i64) -> Result<Vec<(String, i64, i64)>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT a.source, q.first_seen_at / 86400, COUNT(DISTINCT q.id) FROM quotes q
+                 JOIN citations c ON c.quote_id = q.id JOIN articles a ON a.id = c.article_id
+                 WHERE q.first_seen_at >= ?1 GROUP BY a.source, q.first_seen_at / 86400",
+            )?
+            .query_map([since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect()
+        })
+    }
+
     /// Every quote id, newest first.
     pub fn quote_ids(&self) -> Result<Vec<String>> {
         self.read(|c| {
