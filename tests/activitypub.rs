@@ -273,3 +273,41 @@ fn corrected_and_removed_quotes_are_updated_and_deleted() {
     assert_eq!(delete["object"]["type"], "Tombstone");
     assert!(delete["object"]["id"].as_str().unwrap().starts_with(&format!("{base}users/news/quotes/")));
 }
+
+#[test]
+fn notes_use_only_what_mastodon_keeps_and_anyone_may_quote_them() {
+    let remote = bolivia_remote();
+    let (_setup, _daemon, base) = federated(&remote, "");
+    let outbox = activity_json(&format!("{base}users/news/outbox?page=1"));
+    let items = outbox["orderedItems"].as_array().unwrap();
+    assert_eq!(items.len(), 16);
+    for create in items {
+        let note = &create["object"];
+        let content = note["content"].as_str().unwrap();
+        let fragment = scraper::Html::parse_fragment(content);
+        let names: std::collections::BTreeSet<String> = fragment
+            .root_element()
+            .descendants()
+            .filter_map(scraper::ElementRef::wrap)
+            .map(|e| e.value().name().to_string())
+            .collect();
+        assert!(names.iter().all(|n| ["html", "p", "br", "a"].contains(&n.as_str())), "{names:?} in {content}");
+        assert!(content.contains("— "), "a plain-text attribution line: {content}");
+        assert!(content.contains("Quoted in:"), "{content}");
+        assert_eq!(
+            note["interactionPolicy"]["canQuote"]["automaticApproval"],
+            "https://www.w3.org/ns/activitystreams#Public"
+        );
+        assert_eq!(note["sensitive"], false);
+        assert!(note.get("summary").is_none());
+    }
+    let aoc = items.iter().find(|i| i["object"]["content"].as_str().unwrap().contains("isn’t democracy")).unwrap();
+    assert!(
+        aoc["object"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("— Alexandria Ocasio-Cortez (@AOC) on X (Twitter), 11 November 2019")
+    );
+    let note = activity_json(aoc["object"]["id"].as_str().unwrap());
+    assert_eq!(note["@context"][1]["canQuote"]["@id"], "gts:canQuote", "the terms are defined");
+}

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::publish::{FeedKind, Format, quote_html};
+use crate::publish::{FeedKind, Format, note_html};
 use crate::store::PublishedQuote;
 
 /// The ActivityStreams public collection.
@@ -233,9 +233,11 @@ pub fn note(urls: &Urls, actor: &str, quote: &PublishedQuote) -> Value {
         "published": timestamp(quote.cited_at),
         "to": [PUBLIC],
         "cc": [urls.followers(actor)],
-        "content": quote_html(quote),
+        "content": note_html(quote),
         "sensitive": false,
-        "tag": tags
+        "tag": tags,
+        // FEP-044f: anyone may quote this note, approved at once.
+        "interactionPolicy": {"canQuote": {"automaticApproval": PUBLIC}}
     });
     if quote.updated_at > quote.first_seen_at {
         note["updated"] = json!(timestamp(quote.updated_at));
@@ -248,8 +250,17 @@ fn timestamp(unix: i64) -> String {
     chrono::DateTime::from_timestamp(unix, 0).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn context() -> Value {
-    json!([ACTIVITYSTREAMS, {"Hashtag": "as:Hashtag", "sensitive": "as:sensitive"}])
+/// The `@context` of activities and notes: ActivityStreams with the extension terms
+/// they use defined inline.
+pub fn context() -> Value {
+    json!([ACTIVITYSTREAMS, {
+        "Hashtag": "as:Hashtag",
+        "sensitive": "as:sensitive",
+        "gts": "https://gotosocial.org/ns#",
+        "interactionPolicy": {"@id": "gts:interactionPolicy", "@type": "@id"},
+        "canQuote": {"@id": "gts:canQuote", "@type": "@id"},
+        "automaticApproval": {"@id": "gts:automaticApproval", "@type": "@id"}
+    }])
 }
 
 /// `Create` of a note.

@@ -224,7 +224,7 @@ async fn note(
     match found {
         Ok(Some(quote)) => {
             let mut document = objects::note(&ap.urls, &name, &quote);
-            document["@context"] = serde_json::json!("https://www.w3.org/ns/activitystreams");
+            document["@context"] = objects::context();
             activity_json(&document)
         }
         Ok(None) => not_found("no such note"),

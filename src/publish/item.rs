@@ -135,6 +135,37 @@ pub fn quote_html(quote: &PublishedQuote) -> String {
     .into_string()
 }
 
+/// The quote as HTML that Mastodon keeps whole, which allows only `p`, `br` and
+/// `a` (it flattens blockquotes, lists and `time`): the quote's paragraphs, a
+/// plain-text attribution line ("— Name (@handle) on Platform, date") with the
+/// link to the original, and "Quoted in" with each citing article.
+pub fn note_html(quote: &PublishedQuote) -> String {
+    let q = &quote.quote;
+    let who = display_author(&q.author, q.platform);
+    html! {
+        @for paragraph in q.text.split("\n").filter(|p| !p.trim().is_empty()) { p { (paragraph) } }
+        p {
+            "— " (who)
+            @if q.platform != Platform::Blockquote { " on " (q.platform.label()) }
+            @if let Some(date) = &q.published { ", " (human_date(date)) }
+            @if let Some(url) = &q.url { br; a href=(url) { (url) } }
+        }
+        @if quote.citing_articles().next().is_some() {
+            p {
+                "Quoted in:"
+                @for article in quote.citing_articles() {
+                    br;
+                    @let title = article.title.as_deref().unwrap_or("an article");
+                    @match &article.url { Some(url) => a href=(url) { (title) }, None => (title) }
+                    @let site = article.source_title.as_deref().unwrap_or(&article.source);
+                    " (" (site) ")"
+                }
+            }
+        }
+    }
+    .into_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
