@@ -311,3 +311,49 @@ fn notes_use_only_what_mastodon_keeps_and_anyone_may_quote_them() {
     let note = activity_json(aoc["object"]["id"].as_str().unwrap());
     assert_eq!(note["@context"][1]["canQuote"]["@id"], "gts:canQuote", "the terms are defined");
 }
+
+#[test]
+fn a_quote_request_is_accepted_with_an_authorization_that_can_be_fetched() {
+    let remote = bolivia_remote();
+    let (setup, _daemon, base) = federated(&remote, "");
+    let tester = RemoteActor::new();
+    let outbox = activity_json(&format!("{base}users/news/outbox?page=1"));
+    let note = outbox["orderedItems"][0]["object"]["id"].as_str().unwrap().to_string();
+    let quoting_post = format!("{}/posts/42", tester.id);
+    let request = json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", {"QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest"}],
+        "id": format!("{}/requests/1", tester.id), "type": "QuoteRequest", "actor": tester.id,
+        "object": note, "instrument": {"id": quoting_post, "type": "Note", "attributedTo": tester.id, "content": "Look at this", "quote": note}
+    })
+    .to_string()
+    .into_bytes();
+    let inbox = format!("{base}users/news/inbox");
+    let answer = post(&inbox, &tester.signed(&inbox, &request, &now_date(), &tester.private_pem), request);
+    assert_eq!(answer.status, 202, "{}", answer.text());
+    wait_for(Duration::from_secs(10), "the Accept", || tester.remote.hits("/actor/inbox") == 1);
+    let accept: Value = serde_json::from_slice(&tester.remote.bodies("/actor/inbox")[0]).unwrap();
+    assert_eq!(accept["type"], "Accept");
+    assert_eq!(accept["object"]["type"], "QuoteRequest");
+    assert_eq!(accept["object"]["id"], format!("{}/requests/1", tester.id));
+    let stamp_url = accept["result"].as_str().unwrap();
+    assert!(stamp_url.starts_with(&format!("{note}/authorizations/")), "{stamp_url}");
+    let stamp = activity_json(stamp_url);
+    assert_eq!(stamp["type"], "QuoteAuthorization");
+    assert_eq!(stamp["id"], stamp_url);
+    assert_eq!(stamp["attributedTo"], format!("{base}users/news"));
+    assert_eq!(stamp["interactingObject"], quoting_post);
+    assert_eq!(stamp["interactionTarget"], note);
+    assert_eq!(setup.count("quote_authorizations"), 1);
+
+    // A request to quote something that is not our note is refused.
+    let bogus = json!({"id": format!("{}/requests/2", tester.id), "type": "QuoteRequest", "actor": tester.id,
+                       "object": format!("{base}users/news/quotes/nothing"), "instrument": quoting_post})
+    .to_string()
+    .into_bytes();
+    assert_eq!(post(&inbox, &tester.signed(&inbox, &bogus, &now_date(), &tester.private_pem), bogus).status, 400);
+    assert_eq!(request_status(&format!("{note}/authorizations/0000000000000000")), 404);
+}
+
+fn request_status(url: &str) -> u16 {
+    request("GET", url, &[("accept", "application/activity+json")]).status
+}

@@ -115,6 +115,43 @@ impl ActivityPub {
         handled
     }
 
+    /// FEP-044f: anyone may quote our notes, so a `QuoteRequest` for one is
+    /// approved at once: the authorization is kept (and served at its URL) and an
+    /// `Accept` carrying it goes to the requester.
+    async fn authorize_quote(&self, request: &Value, actor_id: &str, owner: &RemoteActor) -> Result<(), Refusal> {
+        let bad = |m: String| Refusal::BadRequest(m);
+        let note = str_field(request, "object").ok_or_else(|| bad("QuoteRequest without object".into()))?;
+        let (actor, quote_id) = self.urls.note_parts(note).ok_or_else(|| bad(format!("{note} is not a note here")))?;
+        let quoting_post =
+            str_field(request, "instrument").ok_or_else(|| bad("QuoteRequest without instrument".into()))?.to_string();
+        let (name, id) = (actor.clone(), quote_id.clone());
+        let posted = call(&self.store, move |s| -> Result<bool, crate::store::StoreError> {
+            Ok(s.published_quote(&id)?.is_some() && (name == crate::model::ALL_ACTOR || s.source_cites(&name, &id)?))
+        })
+        .await
+        .map_err(|e| Refusal::Unavailable(format!("cannot read: {e}")))?;
+        if !posted {
+            return Err(bad(format!("{note} is not a note here")));
+        }
+        let inbox = owner.inbox.clone().ok_or_else(|| bad("the requester has no inbox".into()))?;
+        let stamp = self.urls.quote_authorization(&actor, &quote_id, &quoting_post);
+        let accept = super::objects::accept_quote(&self.urls, &actor, request, &stamp).to_string();
+        let authorization = crate::store::QuoteAuthorization {
+            id: stamp,
+            actor,
+            quote_id,
+            interacting_object: quoting_post,
+            requester: actor_id.to_string(),
+        };
+        let now = chrono::Utc::now().timestamp();
+        call(&self.store, move |s| s.authorize_quote(&authorization, &inbox, &accept, now))
+            .await
+            .map_err(|e| Refusal::Unavailable(format!("cannot store: {e}")))?;
+        tracing::info!("{actor_id} may quote {note}");
+        self.wake.notify_one();
+        Ok(())
+    }
+
     /// The actor whose key made `signature` over `text`. A stored key that fails is
     /// fetched again (the actor may have a new one), at most once per interval; an
     /// actor is stored only once its signature verified.
@@ -193,6 +230,7 @@ impl ActivityPub {
                     call(&self.store, move |s| s.remove_follower_everywhere(&actor)).await.map_err(store_error)?;
                 tracing::info!("{actor_id} was deleted ({removed} follows removed)");
             }
+            "QuoteRequest" => self.authorize_quote(activity, actor_id, owner).await?,
             _ => tracing::debug!("ignoring a {kind} from {actor_id}"),
         }
         Ok(())

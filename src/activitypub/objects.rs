@@ -95,6 +95,20 @@ impl Urls {
         super::host_header(&self.base)
     }
 
+    /// The actor name and quote id a note URL names, if it is one of ours.
+    pub fn note_parts(&self, id: &str) -> Option<(String, String)> {
+        let rest = id.strip_prefix(&format!("{}users/", self.base))?;
+        let (actor, quote) = rest.split_once("/quotes/")?;
+        let valid = |s: &str| !s.is_empty() && !s.contains(['/', '#', '?']);
+        (valid(actor) && valid(quote)).then(|| (actor.to_string(), quote.to_string()))
+    }
+
+    /// The URL of the authorization to quote a note, for the post that quotes it.
+    pub fn quote_authorization(&self, actor: &str, quote_id: &str, quoting_post: &str) -> String {
+        let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(quoting_post.as_bytes()));
+        format!("{}/authorizations/{}", self.note(actor, quote_id), &digest[..16])
+    }
+
     /// The actor name an actor id names, if it is one of ours.
     pub fn actor_name(&self, id: &str) -> Option<String> {
         let rest = id.strip_prefix(&format!("{}users/", self.base))?;
@@ -256,6 +270,10 @@ pub fn context() -> Value {
     json!([ACTIVITYSTREAMS, {
         "Hashtag": "as:Hashtag",
         "sensitive": "as:sensitive",
+        "QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest",
+        "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
+        "interactingObject": {"@id": "gts:interactingObject", "@type": "@id"},
+        "interactionTarget": {"@id": "gts:interactionTarget", "@type": "@id"},
         "gts": "https://gotosocial.org/ns#",
         "interactionPolicy": {"@id": "gts:interactionPolicy", "@type": "@id"},
         "canQuote": {"@id": "gts:canQuote", "@type": "@id"},
@@ -317,6 +335,34 @@ pub fn accept(urls: &Urls, actor: &str, follow: &Value) -> Value {
         "type": "Accept",
         "actor": urls.actor(actor),
         "object": {"id": follow_id, "type": "Follow", "actor": follow["actor"], "object": urls.actor(actor)}
+    })
+}
+
+/// A FEP-044f `QuoteAuthorization`: the stamp saying `actor`'s note may be quoted
+/// by `quoting_post`; the quoting server shows it to prove the quote was approved.
+pub fn quote_authorization(urls: &Urls, actor: &str, quote_id: &str, quoting_post: &str) -> Value {
+    json!({
+        "@context": context(),
+        "id": urls.quote_authorization(actor, quote_id, quoting_post),
+        "type": "QuoteAuthorization",
+        "attributedTo": urls.actor(actor),
+        "interactingObject": quoting_post,
+        "interactionTarget": urls.note(actor, quote_id)
+    })
+}
+
+/// `Accept` of a `QuoteRequest`, with the authorization as its `result`.
+pub fn accept_quote(urls: &Urls, actor: &str, request: &Value, stamp: &str) -> Value {
+    let request_id = request["id"].as_str().unwrap_or_default();
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(request_id.as_bytes()));
+    json!({
+        "@context": context(),
+        "id": format!("{}#accepts/{}", urls.actor(actor), &digest[..16]),
+        "type": "Accept",
+        "actor": urls.actor(actor),
+        "to": [request["actor"]],
+        "object": {"id": request_id, "type": "QuoteRequest", "actor": request["actor"], "object": request["object"], "instrument": request["instrument"]},
+        "result": stamp
     })
 }
 

@@ -36,6 +36,7 @@ pub fn router(activitypub: Arc<ActivityPub>) -> Router {
         .route("/users/{name}/followers", get(followers))
         .route("/users/{name}/following", get(following))
         .route("/users/{name}/quotes/{id}", get(note))
+        .route("/users/{name}/quotes/{id}/authorizations/{key}", get(quote_authorization))
         .route("/users/{name}/inbox", post(inbox))
         .route("/inbox", post(inbox_shared))
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -228,6 +229,24 @@ async fn note(
             activity_json(&document)
         }
         Ok(None) => not_found("no such note"),
+        Err(e) => server_error(&e),
+    }
+}
+
+/// A FEP-044f `QuoteAuthorization` we gave, for the quoting server to verify.
+async fn quote_authorization(
+    State(state): State<Arc<ActivityPub>>,
+    Path((name, id, key)): Path<(String, String, String)>,
+) -> Response {
+    let url = format!("{}/authorizations/{key}", state.urls.note(&name, &id));
+    match call(&state.store, move |s| s.quote_authorization(&url)).await {
+        Ok(Some(stamp)) => activity_json(&objects::quote_authorization(
+            &state.urls,
+            &stamp.actor,
+            &stamp.quote_id,
+            &stamp.interacting_object,
+        )),
+        Ok(None) => not_found("no such authorization"),
         Err(e) => server_error(&e),
     }
 }

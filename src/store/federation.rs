@@ -73,6 +73,21 @@ pub struct QueuedInbox {
     pub last_error: Option<String>,
 }
 
+/// An authorization given to quote one of our notes (FEP-044f).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuoteAuthorization {
+    /// Its URL.
+    pub id: String,
+    /// Our actor whose note may be quoted.
+    pub actor: String,
+    /// The quote the note posts.
+    pub quote_id: String,
+    /// The post that quotes it.
+    pub interacting_object: String,
+    /// Who asked.
+    pub requester: String,
+}
+
 /// An activity to deliver to one inbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
@@ -164,6 +179,56 @@ impl Store {
                 deleted += tx.execute("DELETE FROM events", [])?;
             }
             Ok(deleted)
+        })
+    }
+
+    /// Records an authorization to quote one of our notes and queues the `Accept`
+    /// that carries it to the requester's inbox, together.
+    pub fn authorize_quote(
+        &self,
+        authorization: &QuoteAuthorization,
+        inbox: &str,
+        accept: &str,
+        now: i64,
+    ) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO quote_authorizations (id, actor, quote_id, interacting_object, requester, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING",
+                params![
+                    authorization.id,
+                    authorization.actor,
+                    authorization.quote_id,
+                    authorization.interacting_object,
+                    authorization.requester,
+                    now
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO deliveries (actor, inbox, activity, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+                params![authorization.actor, inbox, accept, now],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// An authorization to quote one of our notes, by its URL.
+    pub fn quote_authorization(&self, id: &str) -> Result<Option<QuoteAuthorization>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT id, actor, quote_id, interacting_object, requester FROM quote_authorizations WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(QuoteAuthorization {
+                        id: r.get(0)?,
+                        actor: r.get(1)?,
+                        quote_id: r.get(2)?,
+                        interacting_object: r.get(3)?,
+                        requester: r.get(4)?,
+                    })
+                },
+            )
+            .optional()
         })
     }
 

@@ -19,7 +19,7 @@ use tokio::sync::Semaphore;
 
 use crate::model::Quote;
 
-pub use federation::{Delivery, Event, Follower, QueuedInbox, RemoteActor};
+pub use federation::{Delivery, Event, Follower, QueuedInbox, QuoteAuthorization, RemoteActor};
 pub use read::{AuthorSummary, CitingArticle, PublishedQuote, Selection, SourceSummary};
 use schema::latest_version;
 

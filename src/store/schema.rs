@@ -134,6 +134,18 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX status_cache_by_age ON status_cache (fetched_at);
     CREATE INDEX events_by_age ON events (created_at);
     ",
+    // 4: FEP-044f: authorizations given to quote our notes.
+    "
+    CREATE TABLE quote_authorizations (
+        id                 TEXT PRIMARY KEY,
+        actor              TEXT NOT NULL,
+        quote_id           TEXT NOT NULL,
+        interacting_object TEXT NOT NULL,
+        requester          TEXT NOT NULL,
+        created_at         INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX quote_authorizations_by_quote ON quote_authorizations (quote_id);
+    ",
 ];
 
 /// Brings the database up to the latest schema, each migration in a transaction.
