@@ -9,10 +9,9 @@
 
 use std::sync::LazyLock;
 
-use std::collections::{HashMap, HashSet};
-
 use ego_tree::iter::Edge;
 use ego_tree::{NodeId, NodeRef};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use scraper::{ElementRef, Node, Selector};
 
 /// Containers that hold the article body on most sites, most specific first.
@@ -86,11 +85,11 @@ struct Analysis {
 
 impl Analysis {
     fn of(document: NodeRef<'_, Node>) -> Analysis {
-        let mut in_furniture = HashSet::new();
+        let mut in_furniture = HashSet::default();
         let mut furniture_depth = 0usize;
         let mut furniture_open: Vec<bool> = Vec::new();
-        let mut paragraph_chars = HashMap::new();
-        let mut paragraph_bytes = HashMap::new();
+        let mut paragraph_chars = HashMap::default();
+        let mut paragraph_bytes = HashMap::default();
         // Per open node: (text characters, text bytes, paragraph characters) below it.
         let mut sums: Vec<(usize, usize, usize)> = Vec::new();
         for edge in document.traverse() {
@@ -200,7 +199,7 @@ pub(crate) fn choose(document: NodeRef<'_, Node>) -> NodeRef<'_, Node> {
 /// Readability's scoring, reduced: each paragraph gives its length to its parent and
 /// half of it to its grandparent; the best-scoring element outside furniture wins.
 fn readability_choice<'a>(document: NodeRef<'a, Node>, analysis: &Analysis) -> Option<NodeRef<'a, Node>> {
-    let mut scores: HashMap<NodeId, usize> = HashMap::new();
+    let mut scores: HashMap<NodeId, usize> = HashMap::default();
     for paragraph in document.descendants().filter(|n| matches!(n.value(), Node::Element(e) if e.name() == "p")) {
         if analysis.in_furniture.contains(&paragraph.id()) {
             continue;
