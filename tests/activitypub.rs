@@ -318,7 +318,13 @@ fn a_quote_request_is_accepted_with_an_authorization_that_can_be_fetched() {
     let (setup, _daemon, base) = federated(&remote, "");
     let tester = RemoteActor::new();
     let outbox = activity_json(&format!("{base}users/news/outbox?page=1"));
-    let note = outbox["orderedItems"][0]["object"]["id"].as_str().unwrap().to_string();
+    let aoc = outbox["orderedItems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["object"]["content"].as_str().unwrap().contains("isn’t democracy"))
+        .unwrap();
+    let note = aoc["object"]["id"].as_str().unwrap().to_string();
     let quoting_post = format!("{}/posts/42", tester.id);
     let request = json!({
         "@context": ["https://www.w3.org/ns/activitystreams", {"QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest"}],
@@ -352,6 +358,23 @@ fn a_quote_request_is_accepted_with_an_authorization_that_can_be_fetched() {
     .into_bytes();
     assert_eq!(post(&inbox, &tester.signed(&inbox, &bogus, &now_date(), &tester.private_pem), bogus).status, 400);
     assert_eq!(request_status(&format!("{note}/authorizations/0000000000000000")), 404);
+
+    // The quoted post leaves the article: the note is deleted and the authorization
+    // revoked.
+    let mut feed = fixture("bolivia/feed.xml");
+    while let Some(at) = feed.find("it’s a coup.") {
+        let start = feed[..at].rfind("<blockquote").unwrap();
+        let end = at + feed[at..].find("</blockquote>").unwrap() + "</blockquote>".len();
+        feed.replace_range(start..end, "");
+    }
+    remote.set("/feed.xml", Route::feed(feed));
+    assert!(setup.poll().contains("1 removed"));
+    wait_for(Duration::from_secs(20), "the revocation", || tester.remote.hits("/actor/inbox") == 2);
+    let revocation: Value = serde_json::from_slice(&tester.remote.bodies("/actor/inbox")[1]).unwrap();
+    assert_eq!(revocation["type"], "Delete");
+    assert_eq!(revocation["object"], stamp_url);
+    assert_eq!(request_status(stamp_url), 404, "a revoked authorization is gone");
+    assert_eq!(setup.count("quote_authorizations"), 0);
 }
 
 fn request_status(url: &str) -> u16 {

@@ -11,7 +11,7 @@ use futures_util::stream::{self, StreamExt};
 use tokio_util::sync::CancellationToken;
 
 use super::ActivityPub;
-use super::objects::{create, delete, note, update};
+use super::objects::{create, delete, note, revoke_quote, update};
 use crate::fetch::FetchError;
 use crate::store::call;
 use crate::store::{Delivery, Event};
@@ -73,7 +73,7 @@ async fn fan_out(ap: &ActivityPub) -> Result<(), String> {
         for event in events {
             let for_event = event.clone();
             let inboxes = call(&ap.store, move |s| s.follower_inboxes(&for_event)).await.map_err(|e| e.to_string())?;
-            let deliveries: Vec<(String, String)> = if inboxes.is_empty() {
+            let mut deliveries: Vec<(String, String)> = if inboxes.is_empty() {
                 Vec::new()
             } else {
                 match activity_for(ap, &event).await? {
@@ -81,6 +81,16 @@ async fn fan_out(ap: &ActivityPub) -> Result<(), String> {
                     None => Vec::new(),
                 }
             };
+            if event.kind == "delete" {
+                // FEP-044f: a deleted note's quote authorizations are revoked.
+                let (actor, quote) = (event.actor.clone(), event.quote_id.clone());
+                let stamps = call(&ap.store, move |s| s.quote_authorizations_of(&actor, &quote))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                for (stamp, inbox) in stamps {
+                    deliveries.push((inbox, revoke_quote(&ap.urls, &event.actor, &stamp).to_string()));
+                }
+            }
             let count = deliveries.len();
             let now = chrono::Utc::now().timestamp();
             call(&ap.store, move |s| s.fan_out(&event, &deliveries, now)).await.map_err(|e| e.to_string())?;

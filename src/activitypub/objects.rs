@@ -351,6 +351,17 @@ pub fn quote_authorization(urls: &Urls, actor: &str, quote_id: &str, quoting_pos
     })
 }
 
+/// `Delete` of a quote authorization: the quoted note is gone (FEP-044f revocation).
+pub fn revoke_quote(urls: &Urls, actor: &str, stamp: &str) -> Value {
+    json!({
+        "@context": context(),
+        "id": format!("{stamp}#delete"),
+        "type": "Delete",
+        "actor": urls.actor(actor),
+        "object": stamp
+    })
+}
+
 /// `Accept` of a `QuoteRequest`, with the authorization as its `result`.
 pub fn accept_quote(urls: &Urls, actor: &str, request: &Value, stamp: &str) -> Value {
     let request_id = request["id"].as_str().unwrap_or_default();

@@ -193,14 +193,15 @@ impl Store {
     ) -> Result<()> {
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO quote_authorizations (id, actor, quote_id, interacting_object, requester, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO quote_authorizations (id, actor, quote_id, interacting_object, requester, inbox, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO NOTHING",
                 params![
                     authorization.id,
                     authorization.actor,
                     authorization.quote_id,
                     authorization.interacting_object,
                     authorization.requester,
+                    inbox,
                     now
                 ],
             )?;
@@ -209,6 +210,16 @@ impl Store {
                 params![authorization.actor, inbox, accept, now],
             )?;
             Ok(())
+        })
+    }
+
+    /// The authorizations given to quote an actor's note of a quote, with the inbox
+    /// of each requester: `(authorization URL, inbox)`.
+    pub fn quote_authorizations_of(&self, actor: &str, quote_id: &str) -> Result<Vec<(String, String)>> {
+        self.read(|c| {
+            c.prepare_cached("SELECT id, inbox FROM quote_authorizations WHERE actor = ?1 AND quote_id = ?2")?
+                .query_map([actor, quote_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect()
         })
     }
 
@@ -334,6 +345,14 @@ impl Store {
                 tx.execute(
                     "INSERT INTO deliveries (actor, inbox, activity, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
                     params![event.actor, inbox, activity, now],
+                )?;
+            }
+            if event.kind == "delete" {
+                // The note is gone: so are the authorizations to quote it (their
+                // revocations are among the deliveries).
+                tx.execute(
+                    "DELETE FROM quote_authorizations WHERE actor = ?1 AND quote_id = ?2",
+                    params![event.actor, event.quote_id],
                 )?;
             }
             tx.execute("DELETE FROM events WHERE seq = ?1", [event.seq]).map(drop)

@@ -142,9 +142,10 @@ const MIGRATIONS: &[&str] = &[
         quote_id           TEXT NOT NULL,
         interacting_object TEXT NOT NULL,
         requester          TEXT NOT NULL,
+        inbox              TEXT NOT NULL,
         created_at         INTEGER NOT NULL
     ) STRICT;
-    CREATE INDEX quote_authorizations_by_quote ON quote_authorizations (quote_id);
+    CREATE INDEX quote_authorizations_by_quote ON quote_authorizations (actor, quote_id);
     ",
 ];
 
