@@ -6,6 +6,25 @@
 use chrono::{DateTime, Utc};
 pub use quotefeed_extract::{Author, Platform, Quote};
 
+/// The ActivityPub actor that posts everything one person said, across sources:
+/// `PLATFORM.handle` in lowercase (`twitter.aoc`, `bluesky.mira.bsky.social`), a
+/// name WebFinger and Mastodon accept and that no source name can take (source
+/// names have no dot). `None` for block quotes and for handles with an `@`
+/// (Mastodon's `user@host`, which an `acct:` address cannot hold).
+pub fn author_actor(platform: Platform, handle: &str) -> Option<String> {
+    let usable = platform != Platform::Blockquote
+        && !handle.is_empty()
+        && handle.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    usable.then(|| format!("{}.{}", platform.as_str(), handle.to_ascii_lowercase()))
+}
+
+/// The platform and handle an author actor's name stands for.
+pub fn parse_author_actor(name: &str) -> Option<(Platform, &str)> {
+    let (platform, handle) = name.split_once('.')?;
+    let platform = Platform::parse(platform)?;
+    (author_actor(platform, handle).as_deref() == Some(name)).then_some((platform, handle))
+}
+
 /// The name of the feed (and ActivityPub actor) of every quote, beside one per
 /// source; no source may take it.
 pub const ALL_ACTOR: &str = "all";

@@ -380,3 +380,47 @@ fn a_quote_request_is_accepted_with_an_authorization_that_can_be_fetched() {
 fn request_status(url: &str) -> u16 {
     request("GET", url, &[("accept", "application/activity+json")]).status
 }
+
+#[test]
+fn a_person_can_be_followed_across_sources() {
+    let remote = bolivia_remote();
+    let (setup, _daemon, base) = federated(&remote, "");
+    let host = base.trim_start_matches("http://").trim_end_matches('/');
+    let finger = get(&format!("{base}.well-known/webfinger?resource=acct:twitter.aoc@{host}"));
+    assert_eq!(finger.status, 200, "{}", finger.text());
+    let jrd: Value = serde_json::from_slice(&finger.body).unwrap();
+    let actor_id = format!("{base}users/twitter.aoc");
+    assert_eq!(jrd["links"][0]["href"], actor_id);
+    let actor = activity_json(&actor_id);
+    assert_eq!(actor["preferredUsername"], "twitter.aoc");
+    assert!(actor["name"].as_str().unwrap().contains("Alexandria Ocasio-Cortez"), "{actor}");
+    assert_eq!(activity_json(&format!("{actor_id}/outbox"))["totalItems"], 1);
+    assert_eq!(
+        request("GET", &format!("{base}users/twitter.nobody"), &[("accept", "application/activity+json")]).status,
+        404
+    );
+
+    let tester = RemoteActor::new();
+    let inbox = format!("{actor_id}/inbox");
+    let body = tester.follow(&actor_id);
+    assert_eq!(post(&inbox, &tester.signed(&inbox, &body, &now_date(), &tester.private_pem), body).status, 202);
+    wait_for(Duration::from_secs(10), "the Accept", || tester.remote.hits("/actor/inbox") == 1);
+
+    // Another article quotes AOC: her follower gets it; a new tweet by someone else does not reach them.
+    let item = r#"<item><title>More</title><link>https://news.example/more</link><guid>more-1</guid><pubDate>Thu, 21 Nov 2019 09:00:00 +0000</pubDate><description><![CDATA[<p>She added:</p><blockquote class="twitter-tweet"><p>A second statement.</p>&mdash; Alexandria Ocasio-Cortez (@AOC) <a href="https://twitter.com/AOC/status/1196000000000000001">November 21, 2019</a></blockquote>]]></description></item>"#;
+    let feed = with_new_tweet(9).replacen("<item>", &format!("{item}<item>"), 1);
+    remote.set("/feed.xml", Route::feed(feed));
+    assert!(setup.poll().contains("2 quotes added"));
+    wait_for(Duration::from_secs(20), "AOC's new quote", || tester.remote.hits("/actor/inbox") == 2);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(tester.remote.hits("/actor/inbox"), 2, "only AOC's quote");
+    let create: Value = serde_json::from_slice(&tester.remote.bodies("/actor/inbox")[1]).unwrap();
+    assert_eq!(create["type"], "Create");
+    assert_eq!(create["actor"], actor_id);
+    assert!(create["object"]["content"].as_str().unwrap().contains("A second statement."));
+    assert_eq!(
+        activity_json(create["object"]["id"].as_str().unwrap())["attributedTo"],
+        actor_id,
+        "the note can be fetched"
+    );
+}

@@ -126,7 +126,7 @@ impl ActivityPub {
             str_field(request, "instrument").ok_or_else(|| bad("QuoteRequest without instrument".into()))?.to_string();
         let (name, id) = (actor.clone(), quote_id.clone());
         let posted = call(&self.store, move |s| -> Result<bool, crate::store::StoreError> {
-            Ok(s.published_quote(&id)?.is_some() && (name == crate::model::ALL_ACTOR || s.source_cites(&name, &id)?))
+            Ok(s.published_quote(&id)?.is_some() && s.actor_posts(&name, &id)?)
         })
         .await
         .map_err(|e| Refusal::Unavailable(format!("cannot read: {e}")))?;

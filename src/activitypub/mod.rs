@@ -95,10 +95,16 @@ impl ActivityPub {
         })
     }
 
-    /// The feed an actor posts, if there is such an actor.
+    /// The feed an actor posts, if there is such an actor: `all`, a source's name,
+    /// or an author's `PLATFORM.handle`.
     pub async fn feed_of(&self, name: &str) -> Result<Option<FeedKind>, String> {
         if name == ALL_ACTOR {
             return Ok(Some(FeedKind::All));
+        }
+        if let Some((platform, handle)) = crate::model::parse_author_actor(name) {
+            let handle = handle.to_string();
+            let author = call(&self.store, move |s| s.author(platform, &handle)).await.map_err(|e| e.to_string())?;
+            return Ok(author.map(FeedKind::Author));
         }
         let name = name.to_string();
         let source = call(&self.store, move |s| s.source(&name)).await.map_err(|e| e.to_string())?;

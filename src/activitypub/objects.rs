@@ -116,11 +116,14 @@ impl Urls {
     }
 }
 
-/// The actor name of a feed: `all`, or the source's name.
+/// The actor name of a feed: `all`, the source's name, or the author's
+/// `PLATFORM.handle`.
 pub fn actor_name(kind: &FeedKind) -> String {
     match kind {
         FeedKind::Source(source) => source.name.clone(),
-        _ => crate::model::ALL_ACTOR.to_string(),
+        FeedKind::Author(author) => crate::model::author_actor(author.platform, &author.handle)
+            .unwrap_or_else(|| crate::model::ALL_ACTOR.to_string()),
+        FeedKind::All => crate::model::ALL_ACTOR.to_string(),
     }
 }
 

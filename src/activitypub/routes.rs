@@ -17,7 +17,6 @@ use super::ActivityPub;
 use super::inbox::{MAX_BODY, Refusal};
 use super::objects::{self, actor_name};
 use crate::http::response::{not_found, server_error, text_response};
-use crate::model::ALL_ACTOR;
 use crate::publish::FeedKind;
 use crate::publish::site;
 use crate::store::call;
@@ -124,6 +123,7 @@ async fn actor(State(state): State<Arc<ActivityPub>>, Path(name): Path<String>, 
         let store = Arc::clone(&state.store);
         let page = tokio::task::spawn_blocking(move || match &kind {
             FeedKind::Source(source) => site::source(&store, &base, &source.name, 1),
+            FeedKind::Author(author) => site::author(&store, &base, author.platform, &author.handle, 1),
             _ => site::index(&store, &base, 1).map(Some),
         })
         .await
@@ -218,7 +218,7 @@ async fn note(
     let actor = name.clone();
     let found = call(&ap.store, move |s| -> Result<_, crate::store::StoreError> {
         let Some(quote) = s.published_quote(&id)? else { return Ok(None) };
-        let posted = actor == ALL_ACTOR || s.source_cites(&actor, &quote.quote.id)?;
+        let posted = s.actor_posts(&actor, &quote.quote.id)?;
         Ok(posted.then_some(quote))
     })
     .await;

@@ -426,6 +426,25 @@ impl Store {
         })
     }
 
+    /// Whether one of our actors posts a quote: `all` every quote, a source the
+    /// quotes its articles cite, an author actor the quotes of that person.
+    pub fn actor_posts(&self, actor: &str, quote_id: &str) -> Result<bool> {
+        if actor == crate::model::ALL_ACTOR {
+            return self
+                .read(|c| c.query_row("SELECT EXISTS (SELECT 1 FROM quotes WHERE id = ?1)", [quote_id], |r| r.get(0)));
+        }
+        if let Some((platform, handle)) = crate::model::parse_author_actor(actor) {
+            return self.read(|c| {
+                c.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM quotes WHERE id = ?1 AND platform = ?2 AND author_handle = ?3 COLLATE NOCASE)",
+                    params![quote_id, platform.as_str(), handle],
+                    |r| r.get(0),
+                )
+            });
+        }
+        self.source_cites(actor, quote_id)
+    }
+
     /// Whether a source's articles cite a quote.
     pub fn source_cites(&self, source: &str, quote_id: &str) -> Result<bool> {
         self.read(|c| {

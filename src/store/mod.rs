@@ -49,7 +49,7 @@ pub enum StoreError {
 /// Store results.
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-use crate::model::ALL_ACTOR;
+use crate::model::{ALL_ACTOR, Platform, author_actor};
 
 /// The store. Cheap to share behind an `Arc`; all methods take `&self`.
 pub struct Store {
@@ -453,6 +453,9 @@ impl Store {
                         changes.added.push(quote.id.clone());
                         event(ALL_ACTOR, "create", &quote.id)?;
                         event(source, "create", &quote.id)?;
+                        if let Some(author) = author_of(quote) {
+                            event(&author, "create", &quote.id)?;
+                        }
                     }
                     Some(old) => {
                         let new_to_source = !before.contains(&quote.id) && !cited_by_source_elsewhere(&quote.id)?;
@@ -473,6 +476,9 @@ impl Store {
                             )?;
                             changes.updated.push(quote.id.clone());
                             event(ALL_ACTOR, "update", &quote.id)?;
+                            if let Some(author) = author_of(quote) {
+                                event(&author, "update", &quote.id)?;
+                            }
                             let citing: Vec<String> = tx
                                 .prepare(
                                     "SELECT DISTINCT a.source FROM citations c JOIN articles a ON a.id = c.article_id
@@ -501,9 +507,20 @@ impl Store {
                 let still_cited: bool =
                     tx.query_row("SELECT EXISTS (SELECT 1 FROM citations WHERE quote_id = ?1)", [gone], |r| r.get(0))?;
                 if !still_cited {
+                    let author: Option<(String, Option<String>)> = tx
+                        .query_row("SELECT platform, author_handle FROM quotes WHERE id = ?1", [gone], |r| {
+                            Ok((r.get(0)?, r.get(1)?))
+                        })
+                        .optional()?;
                     tx.execute("DELETE FROM quotes WHERE id = ?1", [gone])?;
                     changes.removed.push(gone.clone());
                     event(ALL_ACTOR, "delete", gone)?;
+                    let author_actor = author.and_then(|(platform, handle)| {
+                        author_actor(Platform::parse(&platform)?, handle.as_deref()?)
+                    });
+                    if let Some(author) = author_actor {
+                        event(&author, "delete", gone)?;
+                    }
                 }
             }
             Ok(changes)
@@ -553,6 +570,11 @@ impl Store {
             )
         })
     }
+}
+
+/// The author actor that posts a quote, if its author has one.
+fn author_of(quote: &Quote) -> Option<String> {
+    author_actor(quote.platform, quote.author.handle.as_deref()?)
 }
 
 /// The stored fields of a quote that an edit can change.
