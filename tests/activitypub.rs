@@ -424,3 +424,39 @@ fn a_person_can_be_followed_across_sources() {
         "the note can be fetched"
     );
 }
+
+#[test]
+fn a_server_that_keeps_failing_is_paused_by_the_circuit_breaker() {
+    let remote = bolivia_remote();
+    let (setup, _daemon, base) = federated(&remote, "");
+    let tester = RemoteActor::new();
+    tester.remote.set("/actor/inbox", Route::Status { status: 503, retry_after: None });
+    let inbox = format!("{base}users/news/inbox");
+    let body = tester.follow(&format!("{base}users/news"));
+    assert_eq!(post(&inbox, &tester.signed(&inbox, &body, &now_date(), &tester.private_pem), body).status, 202);
+    // The Accept fails, then the Creates of five new quotes do: five in a row pause the server.
+    let mut feed = fixture("bolivia/feed.xml");
+    for n in 0..5u64 {
+        let item = format!(
+            r#"<item><title>N{n}</title><link>https://news.example/n/{n}</link><guid>n-{n}</guid><description><![CDATA[<blockquote class="twitter-tweet"><p>Number {n}.</p>&mdash; P (@p{n}) <a href="https://twitter.com/p{n}/status/{}">November 20, 2019</a></blockquote>]]></description></item>"#,
+            1_197_000_000_000_000_000u64 + n
+        );
+        feed = feed.replacen("<item>", &format!("{item}<item>"), 1);
+    }
+    remote.set("/feed.xml", Route::feed(feed));
+    setup.poll();
+    wait_for(Duration::from_secs(20), "the server to be paused", || {
+        setup
+            .db()
+            .query_row("SELECT COUNT(*) FROM delivery_hosts WHERE paused_until IS NOT NULL", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+            == 1
+    });
+    let hits = tester.remote.hits("/actor/inbox");
+    assert!(hits >= 5, "{hits}");
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(tester.remote.hits("/actor/inbox"), hits, "no more tries while paused (retries were due after 1 s)");
+    assert_eq!(setup.count("deliveries"), 6, "nothing is lost: the deliveries wait");
+    let status = get(&format!("{base}status")).text();
+    assert!(status.contains("paused after ") && status.contains(" failures in a row, until "), "{status}");
+}

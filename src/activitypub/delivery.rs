@@ -18,6 +18,12 @@ use crate::store::{Delivery, Event};
 
 /// Deliveries in flight at once (each also waits for the per-host limit).
 const CONCURRENT_DELIVERIES: usize = 8;
+/// Failed deliveries in a row to one host (`host:port`) that pause it: the circuit
+/// breaker, so a server that is down does not take a share of every send.
+const BREAKER_THRESHOLD: i64 = 5;
+/// How long a host is paused; the first delivery after it is the probe, and
+/// another failure pauses the host again.
+const BREAKER_PAUSE: i64 = 600;
 /// The longest the worker sleeps before looking for work made by another process.
 const IDLE_CHECK: Duration = Duration::from_secs(5);
 
@@ -125,7 +131,22 @@ enum Outcome {
     Retry(String),
 }
 
+/// The host (`host:port`) of an inbox, which the circuit breaker counts by.
+fn host_of(inbox: &str) -> String {
+    url::Url::parse(inbox).map(|u| super::host_header(&u)).unwrap_or_else(|_| inbox.to_string())
+}
+
 async fn deliver(ap: &Arc<ActivityPub>, delivery: Delivery) {
+    let host = host_of(&delivery.inbox);
+    let now = chrono::Utc::now().timestamp();
+    let probe = host.clone();
+    if let Ok(Some(until)) = call(&ap.store, move |s| s.host_paused_until(&probe, now)).await {
+        let id = delivery.id;
+        if let Err(e) = call(&ap.store, move |s| s.postpone_delivery(id, until)).await {
+            tracing::warn!("cannot postpone a delivery: {e}");
+        }
+        return;
+    }
     let outcome = match ap.post(&delivery.actor, &delivery.inbox, &delivery.activity).await {
         Ok(status) if (200..300).contains(&status) => Outcome::Delivered,
         Ok(410) => Outcome::Gone,
@@ -139,6 +160,16 @@ async fn deliver(ap: &Arc<ActivityPub>, delivery: Delivery) {
     };
     let id = delivery.id;
     let inbox = delivery.inbox.clone();
+    let answered = !matches!(outcome, Outcome::Retry(_));
+    let (counted, until) = (host.clone(), now + BREAKER_PAUSE);
+    match call(&ap.store, move |s| s.record_host_result(&counted, answered, BREAKER_THRESHOLD, until)).await {
+        Ok(Some(until)) => tracing::warn!(
+            "{host} failed {BREAKER_THRESHOLD} deliveries in a row: paused until {}",
+            chrono::DateTime::from_timestamp(until, 0).unwrap_or_default().format("%H:%M:%S UTC")
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::warn!("cannot record how {host} answered: {e}"),
+    }
     let result = match outcome {
         Outcome::Delivered => {
             metrics::counter!("quotefeed_deliveries_total", "result" => "delivered").increment(1);

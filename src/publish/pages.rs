@@ -292,10 +292,26 @@ fn chart(per_day: &[i64]) -> Markup {
 }
 
 /// The operator's view: each source's health and the delivery queue per host.
-pub fn status(base: &Url, sources: &[SourceStatus], queue: &[QueuedInbox], now: i64) -> String {
+/// `paused` lists the hosts whose deliveries the circuit breaker holds back:
+/// `(host, failures in a row, until)`.
+pub fn status(
+    base: &Url,
+    sources: &[SourceStatus],
+    queue: &[QueuedInbox],
+    paused: &[(String, i64, i64)],
+    now: i64,
+) -> String {
     let mut hosts: Vec<(String, i64, i64, i64, Option<String>)> = Vec::new();
     for inbox in queue {
-        let host = Url::parse(&inbox.inbox).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+        let host = Url::parse(&inbox.inbox)
+            .ok()
+            .and_then(|u| {
+                Some(match u.port() {
+                    Some(port) => format!("{}:{port}", u.host_str()?),
+                    None => u.host_str()?.to_string(),
+                })
+            })
+            .unwrap_or_default();
         match hosts.iter_mut().find(|h| h.0 == host) {
             Some(entry) => {
                 entry.1 += inbox.deliveries;
@@ -342,8 +358,14 @@ pub fn status(base: &Url, sources: &[SourceStatus], queue: &[QueuedInbox], now: 
             table.status {
                 tr { th { "Server" } th { "Waiting" } th { "Next try" } th { "Most tries" } th { "Last error" } }
                 @for (host, waiting, next, attempts, error) in &hosts {
+                    @let pause = paused.iter().find(|(h, _, _)| h == host);
                     tr {
-                        td { (host) }
+                        td {
+                            (host)
+                            @if let Some((_, failures, until)) = pause {
+                                br; span.error { "paused after " (failures) " failures in a row, until " (time(Some(*until))) }
+                            }
+                        }
                         td { (waiting) }
                         td { @if *next <= now { "now" } @else { (time(Some(*next))) } }
                         td { (attempts) }

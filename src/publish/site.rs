@@ -149,5 +149,6 @@ pub fn status(store: &Store, base: &Url, now: i64) -> Result<Document, StoreErro
         })
         .collect::<Vec<_>>();
     let queue = store.delivery_queue()?;
-    Ok(page(pages::status(base, &sources, &queue, now)))
+    let paused = store.paused_hosts(now)?;
+    Ok(page(pages::status(base, &sources, &queue, &paused, now)))
 }

@@ -445,6 +445,69 @@ impl Store {
         self.source_cites(actor, quote_id)
     }
 
+    /// Until when deliveries to `host` are paused, if they are.
+    pub fn host_paused_until(&self, host: &str, now: i64) -> Result<Option<i64>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT paused_until FROM delivery_hosts WHERE host = ?1 AND paused_until > ?2",
+                params![host, now],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+    }
+
+    /// Records how a delivery to `host` went: an answer clears its failures; a
+    /// failure adds one, and the `threshold`th in a row pauses the host until
+    /// `pause_until`. Returns the pause, when this failure started one.
+    pub fn record_host_result(
+        &self,
+        host: &str,
+        answered: bool,
+        threshold: i64,
+        pause_until: i64,
+    ) -> Result<Option<i64>> {
+        self.write(|tx| {
+            if answered {
+                tx.execute("DELETE FROM delivery_hosts WHERE host = ?1", [host])?;
+                return Ok(None);
+            }
+            let failures: i64 = tx.query_row(
+                "INSERT INTO delivery_hosts (host, failures) VALUES (?1, 1)
+                 ON CONFLICT (host) DO UPDATE SET failures = failures + 1 RETURNING failures",
+                [host],
+                |r| r.get(0),
+            )?;
+            if failures >= threshold {
+                tx.execute("UPDATE delivery_hosts SET paused_until = ?2 WHERE host = ?1", params![host, pause_until])?;
+                return Ok(Some(pause_until));
+            }
+            Ok(None)
+        })
+    }
+
+    /// Moves a delivery to `at` without counting a try (its host is paused).
+    pub fn postpone_delivery(&self, id: i64, at: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE deliveries SET next_attempt_at = MAX(next_attempt_at, ?2) WHERE id = ?1",
+                params![id, at],
+            )
+            .map(drop)
+        })
+    }
+
+    /// The hosts whose deliveries are paused: `(host, failures in a row, until)`.
+    pub fn paused_hosts(&self, now: i64) -> Result<Vec<(String, i64, i64)>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT host, failures, paused_until FROM delivery_hosts WHERE paused_until > ?1 ORDER BY host",
+            )?
+            .query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect()
+        })
+    }
+
     /// Whether a source's articles cite a quote.
     pub fn source_cites(&self, source: &str, quote_id: &str) -> Result<bool> {
         self.read(|c| {

@@ -134,7 +134,8 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX status_cache_by_age ON status_cache (fetched_at);
     CREATE INDEX events_by_age ON events (created_at);
     ",
-    // 4: FEP-044f: authorizations given to quote our notes.
+    // 4: FEP-044f: authorizations given to quote our notes; the delivery circuit
+    // breaker.
     "
     CREATE TABLE quote_authorizations (
         id                 TEXT PRIMARY KEY,
@@ -146,6 +147,13 @@ const MIGRATIONS: &[&str] = &[
         created_at         INTEGER NOT NULL
     ) STRICT;
     CREATE INDEX quote_authorizations_by_quote ON quote_authorizations (actor, quote_id);
+
+    -- Delivery hosts that keep failing, paused for a while (the circuit breaker).
+    CREATE TABLE delivery_hosts (
+        host         TEXT PRIMARY KEY,
+        failures     INTEGER NOT NULL,
+        paused_until INTEGER
+    ) STRICT;
     ",
 ];
 
