@@ -148,7 +148,7 @@ async fn reload_on_change(current: Arc<Config>, updates: mpsc::Sender<Vec<Source
                         new.server.listen == running.server.listen && new.server.base_url == running.server.base_url,
                     ),
                     ("[storage]", new.storage.path == running.storage.path),
-                    ("[fetch]", format!("{:?}", new.fetch) == format!("{:?}", running.fetch)),
+                    ("[fetch]", new.fetch == running.fetch),
                     ("[activitypub]", new.activitypub.enabled == running.activitypub.enabled),
                 ] {
                     if !same {

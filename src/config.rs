@@ -69,7 +69,7 @@ pub struct StorageConfig {
 }
 
 /// `[fetch]`
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchConfig {
     /// The `User-Agent` of every request.
     pub user_agent: String,
@@ -429,22 +429,19 @@ impl Config {
                     return here.error(span, "[[sources]] schedule", e);
                 }
             };
-            let content_selector = match &source.content_selector {
-                Some(selector) => match quotefeed_extract::check_selector(selector.get_ref()) {
-                    Ok(_) => Some(selector.get_ref().clone()),
-                    Err(_) => {
-                        return here.error(
-                            selector.span(),
-                            "[[sources]] content_selector",
-                            format!(
-                                "\"{}\" is not a valid CSS selector (write e.g. \"article .entry-content\")",
-                                selector.get_ref()
-                            ),
-                        );
-                    }
-                },
-                None => None,
-            };
+            if let Some(selector) = &source.content_selector
+                && !quotefeed_extract::is_valid_selector(selector.get_ref())
+            {
+                return here.error(
+                    selector.span(),
+                    "[[sources]] content_selector",
+                    format!(
+                        "\"{}\" is not a valid CSS selector (write e.g. \"article .entry-content\")",
+                        selector.get_ref()
+                    ),
+                );
+            }
+            let content_selector = source.content_selector.as_ref().map(|s| s.get_ref().clone());
             sources.push(SourceConfig {
                 name: name.clone(),
                 location,

@@ -133,7 +133,7 @@ enum Outcome {
 
 /// The host (`host:port`) of an inbox, which the circuit breaker counts by.
 fn host_of(inbox: &str) -> String {
-    url::Url::parse(inbox).map(|u| super::host_header(&u)).unwrap_or_else(|_| inbox.to_string())
+    url::Url::parse(inbox).map(|u| crate::fetch::host_header(&u)).unwrap_or_else(|_| inbox.to_string())
 }
 
 async fn deliver(ap: &Arc<ActivityPub>, delivery: Delivery) {

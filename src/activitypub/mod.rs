@@ -21,7 +21,7 @@ use tokio::sync::Notify;
 use url::Url;
 
 use crate::config::Config;
-use crate::fetch::{ACTIVITY_ACCEPT, FetchError, Fetcher, Origin};
+use crate::fetch::{ACTIVITY_ACCEPT, FetchError, Fetcher, Origin, host_header};
 use crate::http::response::http_date;
 use crate::model::ALL_ACTOR;
 use crate::publish::FeedKind;
@@ -47,15 +47,6 @@ pub struct ActivityPub {
     unverified: moka::sync::Cache<String, RemoteActor>,
     /// Key ids fetched again after a failed signature, recently.
     refetched: moka::sync::Cache<String, ()>,
-}
-
-/// The `Host` header value for a URL (the port only when it is not the default).
-pub fn host_header(url: &Url) -> String {
-    let host = url.host_str().unwrap_or_default();
-    match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_string(),
-    }
 }
 
 /// The path and query of a URL, as `(request-target)` signs it.

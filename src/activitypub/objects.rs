@@ -92,7 +92,7 @@ impl Urls {
 
     /// `host[:port]`, as in `acct:NAME@HOST`.
     pub fn acct_host(&self) -> String {
-        super::host_header(&self.base)
+        crate::fetch::host_header(&self.base)
     }
 
     /// The actor name and quote id a note URL names, if it is one of ours.

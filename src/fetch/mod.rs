@@ -113,6 +113,16 @@ impl FetchError {
     }
 }
 
+/// The `Host` header value for a URL (the port only when it is not the default):
+/// also how servers are told apart, by `host:port`.
+pub fn host_header(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    }
+}
+
 /// What one request of a fetch led to.
 enum Hop {
     /// The final answer.

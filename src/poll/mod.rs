@@ -294,11 +294,15 @@ impl Poller {
     /// exactly one feed (`<link rel="alternate">`), that feed, fetched, and its URL;
     /// an error naming the feeds when it links several, or saying it links none.
     async fn discover(&self, source: &SourceConfig, response: Response) -> Result<(Response, Option<Url>), String> {
-        if looks_like_feed(&response.body) || !looks_like_html(&String::from_utf8_lossy(&response.body)) {
+        if looks_like_feed(&response.body) {
+            return Ok((response, None));
+        }
+        let text = String::from_utf8_lossy(&response.body);
+        if !looks_like_html(&text) {
             return Ok((response, None));
         }
         let page = response.final_url.clone();
-        let feeds = feed_links(&String::from_utf8_lossy(&response.body), &page);
+        let feeds = feed_links(&text, &page);
         let feed = match feeds.as_slice() {
             [] => return Err(format!("{page} is a web page, not a feed, and links to no feed")),
             [one] => one.clone(),

@@ -9,6 +9,7 @@ use url::Url;
 
 use super::item::{human_date, quote_body};
 use super::{FeedKind, Format, author_label, author_page_path, display_author};
+use crate::fetch::host_header;
 use crate::model::Platform;
 use crate::store::{AuthorSummary, PublishedQuote, QueuedInbox, SourceSummary};
 
@@ -303,15 +304,7 @@ pub fn status(
 ) -> String {
     let mut hosts: Vec<(String, i64, i64, i64, Option<String>)> = Vec::new();
     for inbox in queue {
-        let host = Url::parse(&inbox.inbox)
-            .ok()
-            .and_then(|u| {
-                Some(match u.port() {
-                    Some(port) => format!("{}:{port}", u.host_str()?),
-                    None => u.host_str()?.to_string(),
-                })
-            })
-            .unwrap_or_default();
+        let host = Url::parse(&inbox.inbox).map(|u| host_header(&u)).unwrap_or_default();
         match hosts.iter_mut().find(|h| h.0 == host) {
             Some(entry) => {
                 entry.1 += inbox.deliveries;

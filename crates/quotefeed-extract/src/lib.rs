@@ -33,10 +33,9 @@ pub use identity::quote_id;
 pub use status::mastodon_quote;
 pub use urls::{clean_url, tweet_link};
 
-/// Checks a CSS selector for [`MainContent::Selector`] before it is used: `Err`
-/// says why it cannot be one.
-pub fn check_selector(css: &str) -> Result<(), String> {
-    scraper::Selector::parse(css).map(drop).map_err(|e| format!("{e:?}"))
+/// Whether `css` is a CSS selector [`MainContent::Selector`] can use.
+pub fn is_valid_selector(css: &str) -> bool {
+    scraper::Selector::parse(css).is_ok()
 }
 
 /// Largest input the extractor accepts by default (10 MiB).
