@@ -48,6 +48,13 @@ pub fn parse_feed(bytes: &[u8], feed_url: Option<&str>) -> Result<SourceFeed, Fe
         .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
         .map(|l| resolve(&l.href, base.as_ref()));
     let site = link.as_deref().and_then(|l| Url::parse(l).ok()).or(base);
+    // Yandex Turbo feeds carry the article only in `turbo:content`, which feed-rs
+    // does not keep: read it in a second pass, one per item, in item order.
+    let mut turbo = if memchr::memmem::find(bytes, b"<turbo:content").is_some() {
+        turbo_contents(bytes).into_iter()
+    } else {
+        Vec::new().into_iter()
+    };
     let articles = feed
         .entries
         .into_iter()
@@ -58,10 +65,12 @@ pub fn parse_feed(bytes: &[u8], feed_url: Option<&str>) -> Result<SourceFeed, Fe
                 .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
                 .or(entry.links.first())
                 .map(|l| resolve(&l.href, site.as_ref()));
+            let turbo_content = turbo.next().flatten();
             let content = entry
                 .content
                 .and_then(|c| c.body)
                 .filter(|b| !b.trim().is_empty())
+                .or(turbo_content)
                 .or_else(|| entry.summary.map(|s| s.content));
             Article {
                 id: entry.id,
@@ -73,6 +82,39 @@ pub fn parse_feed(bytes: &[u8], feed_url: Option<&str>) -> Result<SourceFeed, Fe
         })
         .collect();
     Ok(SourceFeed { title: feed.title.map(|t| t.content.trim().to_string()), link, language: feed.language, articles })
+}
+
+/// The `turbo:content` of each `<item>` of an RSS feed, in order (`None` for an
+/// item without one). Hand-written on quick-xml's reader because feed-rs drops
+/// unknown extension elements.
+fn turbo_contents(bytes: &[u8]) -> Vec<Option<String>> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let mut items: Vec<Option<String>> = Vec::new();
+    let push = |items: &mut Vec<Option<String>>, text: &str| {
+        if let Some(slot) = items.last_mut() {
+            slot.get_or_insert_default().push_str(text);
+        }
+    };
+    let mut in_content = false;
+    let mut buffer = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buffer) {
+            Ok(Event::Start(e)) if e.name().as_ref() == "item" => items.push(None),
+            Ok(Event::Start(e)) if e.name().as_ref() == "turbo:content" => in_content = true,
+            Ok(Event::End(e)) if e.name().as_ref() == "turbo:content" => in_content = false,
+            Ok(Event::CData(data)) if in_content => push(&mut items, &data),
+            Ok(Event::Text(data)) if in_content => push(&mut items, &data.xml10_content()),
+            Ok(Event::GeneralRef(reference)) if in_content => match reference.resolve_char_ref() {
+                Ok(Some(c)) => push(&mut items, c.encode_utf8(&mut [0; 4])),
+                _ => push(&mut items, quick_xml::escape::resolve_predefined_entity(&reference).unwrap_or("")),
+            },
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buffer.clear();
+    }
+    items
 }
 
 fn resolve(href: &str, base: Option<&Url>) -> String {
@@ -141,6 +183,29 @@ pub fn looks_like_feed(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yandex_turbo_content_is_read() {
+        let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss xmlns:yandex="http://news.yandex.ru" xmlns:media="http://search.yahoo.com/mrss/" xmlns:turbo="http://turbo.yandex.ru" version="2.0">
+<channel><title>Новости</title><link>https://news.example/</link>
+<item turbo="true"><title>A</title><link>https://news.example/a</link><description>Short.</description>
+<turbo:content><![CDATA[<header><h1>A</h1></header><p>Полный текст.</p>]]></turbo:content></item>
+<item><title>B</title><link>https://news.example/b</link><description>Only a description.</description></item>
+<item turbo="true"><title>C</title><link>https://news.example/c</link>
+<turbo:content>&lt;p&gt;Escaped &amp;amp; &#1058;ext.&lt;/p&gt;</turbo:content></item>
+</channel></rss>"#;
+        let feed = parse_feed(xml.as_bytes(), None).unwrap();
+        let contents: Vec<_> = feed.articles.iter().map(|a| a.content.as_deref()).collect();
+        assert_eq!(
+            contents,
+            vec![
+                Some("<header><h1>A</h1></header><p>Полный текст.</p>"),
+                Some("Only a description."),
+                Some("<p>Escaped &amp; Тext.</p>")
+            ]
+        );
+    }
 
     #[test]
     fn content_encoded_is_preferred_over_description() {

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::attribution::parse_trailing;
+use super::attribution::{Trailing, parse_trailing};
 use super::draft::{Block, Draft};
 use super::flatten::escape_text;
 use super::identity::quote_id;
@@ -139,12 +139,22 @@ fn attribute_paragraphs(blocks: Vec<Block>, is_html: bool) -> Vec<Block> {
         };
         let platform = platform_for_handle(&attribution.handle);
         let last = paragraph[..attribution.dash].trim();
-        let mut parts = vec![last.to_string()];
+        // A quoted post inside this one ("comment\nquoted — Name (@h) date — Outer
+        // (@o) date"): its lines become a quote of their own, after this one.
+        let (last, quoted) = split_quoted_post(last);
+        let mut parts: Vec<String> = Some(last.to_string()).into_iter().filter(|l| !l.is_empty()).collect();
         let mut length = weighted_length(last);
         let budget = length_budget(platform);
         while let Some(Block::Paragraph(previous)) = out.last() {
+            let mut stop_after = false;
             if is_lead_in(previous) {
-                break;
+                // Two lead-ins in a row: the first is the article's, the second
+                // opens the post ("Thread on what happened:").
+                let before = out.len().checked_sub(2).and_then(|i| out.get(i));
+                if !matches!(before, Some(Block::Paragraph(p)) if is_lead_in(p)) || parts.len() != 1 {
+                    break;
+                }
+                stop_after = true;
             }
             let previous = tidy(previous);
             let extra = weighted_length(&previous);
@@ -154,6 +164,9 @@ fn attribute_paragraphs(blocks: Vec<Block>, is_html: bool) -> Vec<Block> {
             length += extra;
             out.pop();
             parts.push(previous);
+            if stop_after {
+                break;
+            }
         }
         parts.reverse();
         // The parts are tidy lines, so the joined text is tidy too.
@@ -162,24 +175,39 @@ fn attribute_paragraphs(blocks: Vec<Block>, is_html: bool) -> Vec<Block> {
             out.push(Block::Embed(None));
             continue;
         }
-        let html = is_html.then(|| paragraphs_as_html(&text));
-        let links = links_in_text(&text);
-        let author = Author {
-            name: Some(attribution.name),
-            url: profile_url(platform, &attribution.handle),
-            handle: Some(attribution.handle),
-        };
-        out.push(Block::Quote(Draft {
-            text,
-            html,
-            author,
-            platform: Some(platform),
-            published: attribution.published,
-            links,
-            ..Draft::default()
-        }));
+        out.push(Block::Quote(post_draft(text, attribution, is_html)));
+        if let Some(quoted) = quoted
+            && let Some(inner) = parse_trailing(quoted)
+        {
+            let text = quoted[..inner.dash].trim().to_string();
+            out.push(Block::Quote(post_draft(text, inner, is_html)));
+        }
     }
     out
+}
+
+/// The draft of a post read from plain text: its text and closing attribution.
+fn post_draft(text: String, attribution: Trailing, is_html: bool) -> Draft {
+    let platform = platform_for_handle(&attribution.handle);
+    let html = is_html.then(|| paragraphs_as_html(&text));
+    let links = links_in_text(&text);
+    let author = Author {
+        name: Some(attribution.name),
+        url: profile_url(platform, &attribution.handle),
+        handle: Some(attribution.handle),
+    };
+    Draft { text, html, author, platform: Some(platform), published: attribution.published, links, ..Draft::default() }
+}
+
+/// Splits the text of a post at a quoted post it ends with: the last line, when it
+/// carries its own `— Name (@handle) Date`. Returns the post's own text (empty when
+/// it is all in earlier paragraphs) and the quoted post's line.
+fn split_quoted_post(text: &str) -> (&str, Option<&str>) {
+    let start = text.rfind('\n').map_or(0, |i| i + 1);
+    match parse_trailing(&text[start..]) {
+        Some(inner) if inner.dash > 0 => (text[..start].trim_end(), Some(&text[start..])),
+        _ => (text, None),
+    }
 }
 
 /// Plain text as HTML paragraphs, escaped.

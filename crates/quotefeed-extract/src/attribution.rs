@@ -77,34 +77,39 @@ fn looks_like_unknown_date(text: &str) -> bool {
 }
 
 /// The dash that separates a quote from the name before `(@handle)`: returns the
-/// dash's offset and the offset where the name starts.
+/// dash's offset and the offset where the name starts. An em dash wins over a
+/// spaced en dash or hyphen nearer the handle: in "— Ministry – Jane Doe (@moh)"
+/// the en dash is part of the display name, and embeds print the em dash.
 fn find_separator(before_handle: &str) -> Option<(usize, usize)> {
+    let mut weaker = None;
     for (chars_seen, (i, c)) in before_handle.char_indices().rev().enumerate() {
         if c == '\n' || chars_seen > MAX_NAME_CHARS + 2 {
-            return None;
+            break;
         }
         let next_is_space = before_handle[i + c.len_utf8()..].chars().next().is_none_or(char::is_whitespace);
         let prev = before_handle[..i].chars().next_back();
         match c {
-            '—' | '―' => {
+            // Once a weaker dash is found, only a spaced em dash ("— Org – Name")
+            // overrides it; "Govts—devastating – Name" keeps the en dash.
+            '—' | '―' if weaker.is_none() || next_is_space => {
                 // "&mdash;&mdash;" or a doubled dash: start at the first one.
                 let start = before_handle[..i].trim_end_matches(['—', '―']).len();
                 return Some((start, i + c.len_utf8()));
             }
-            '–' | '-' if next_is_space && prev.is_none_or(char::is_whitespace) => {
-                return Some((i, i + c.len_utf8()));
+            '–' | '-' if weaker.is_none() && next_is_space && prev.is_none_or(char::is_whitespace) => {
+                weaker = Some((i, i + c.len_utf8()));
             }
-            '-' if next_is_space && prev == Some('-') => {
+            '-' if weaker.is_none() && next_is_space && prev == Some('-') => {
                 let start = i - 1;
                 let spaced = before_handle[..start].chars().next_back().is_none_or(char::is_whitespace);
                 if spaced {
-                    return Some((start, i + 1));
+                    weaker = Some((start, i + 1));
                 }
             }
             _ => {}
         }
     }
-    None
+    weaker
 }
 
 /// A closing `— Name` line of an ordinary block quote (also `– Name`, `-- Name`,
@@ -141,6 +146,17 @@ mod tests {
             parsed("Govts—devastating lives. Back home! — Qasim Rashid, Esq. (@QasimRashid) November 11, 2019");
         assert_eq!(body, "Govts—devastating lives. Back home!");
         assert_eq!(name, "Qasim Rashid, Esq.");
+    }
+
+    #[test]
+    fn a_dash_inside_the_display_name_is_not_the_separator() {
+        let (body, name, handle, _) =
+            parsed("Clinics stay open. — Ministerio de Salud – Dra. Ana Ruiz (@minsalud) October 4, 2019");
+        assert_eq!(body, "Clinics stay open.");
+        assert_eq!(name, "Ministerio de Salud – Dra. Ana Ruiz");
+        assert_eq!(handle, "minsalud");
+        let (body, name, ..) = parsed("Vote today - Harbour Council - Mayor (@hc) October 4, 2019");
+        assert_eq!((body.as_str(), name.as_str()), ("Vote today - Harbour Council", "Mayor"), "no em dash: nearest");
     }
 
     #[test]

@@ -159,6 +159,10 @@ fn parse_words(text: &str) -> Option<String> {
                 year = Some(n as i32);
             } else if token.len() <= 2 && day.is_none() {
                 day = Some(n);
+            } else if token.len() == 2 && year.is_none() {
+                // A two-digit year after the day ("October 04, 19"): the embeds that
+                // print one are from this century; 70–99 are last century's.
+                year = Some(if n < 70 { 2000 + n as i32 } else { 1900 + n as i32 });
             }
             continue;
         }
@@ -226,6 +230,14 @@ mod tests {
         assert_eq!(parse_date("3 января 2013 г.").as_deref(), Some("2013-01-03"));
         assert_eq!(parse_date("2013年1月3日").as_deref(), Some("2013-01-03"));
         assert_eq!(parse_date("2013년 1월 3일").as_deref(), Some("2013-01-03"));
+    }
+
+    #[test]
+    fn two_digit_years() {
+        assert_eq!(parse_date("October 04, 19").as_deref(), Some("2019-10-04"));
+        assert_eq!(parse_date("4 oct. 19").as_deref(), Some("2019-10-04"));
+        assert_eq!(parse_date("Oct 4, 98").as_deref(), Some("1998-10-04"));
+        assert_eq!(parse_date("October 04"), None, "no year is no date");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! or a closing "— Name" line.
 
 use super::*;
+use crate::textless::textless_from_url;
 
 /// An ordinary block quote: attributed by a `<cite>`, a `<footer>`, the
 /// `<figcaption>` of its figure, a closing "— Name" line, or a `cite=` URL. A
@@ -13,8 +14,23 @@ pub(super) fn parse(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_
         _ => nested_embeds(e),
     };
     let flat = flatten(node, &[], treat);
+    if let Some(link) = only_a_link(&flat) {
+        let post = link.clean_href(ctx.base.as_ref()).and_then(textless_from_url);
+        out.push(Block::Embed(post));
+        return;
+    }
     let has_citation =
         node.descendants().any(|n| matches!(n.value(), Node::Element(e) if matches!(e.name(), "cite" | "footer")));
+    // "text — @user", the handle linking to the status (Medium's tweet quotes).
+    let signed_with_status = flat.anchors.last().is_some_and(|last| {
+        tweet_link(&last.href).is_some()
+            && flat.raw[last.end..].trim().is_empty()
+            && flat.raw[..last.start].trim_end().ends_with(DASHES)
+    });
+    if !has_citation && signed_with_status {
+        super::post::parse(node, Platform::Twitter, ctx, out);
+        return;
+    }
     if !has_citation && trailing_attribution(&flat).is_some() {
         let is_bluesky = flat.anchors.iter().any(|a| a.href.contains("bsky.app/") && a.href.contains("/post/"));
         let platform = if is_bluesky { Platform::Bluesky } else { Platform::Twitter };

@@ -25,6 +25,12 @@ pub(super) fn parse(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_
         _ => None,
     });
     let flat = flatten(quote, &[], nested_embeds);
+    if only_a_link(&flat).is_some() {
+        // A page plugin's name, or a post embed whose text is gone: a post only if
+        // the embed points at one.
+        out.push(Block::Embed(permalink.as_deref().and_then(crate::textless::textless_from_url)));
+        return;
+    }
     let posted_by = flat
         .raw
         .match_indices('\n')

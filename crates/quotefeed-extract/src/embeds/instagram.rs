@@ -1,101 +1,151 @@
-//! Instagram: a blockquote with the caption (when the embed has one) and a
-//! "shared by" line naming the author.
+//! Instagram: a blockquote whose paragraphs are the caption (when the embed has
+//! one) and a closing line naming the author.
+//!
+//! Read by structure, not by the words of the embed's chrome, which Instagram
+//! prints in the reader's language ("View this post on Instagram", "Sieh dir
+//! diesen Beitrag auf Instagram an", …):
+//! - the chrome sits inside the link that wraps the placeholder image, so only
+//!   paragraphs that are not inside a link count;
+//! - the author's line is the last paragraph holding a `(@handle)`, a `<time>` or a
+//!   link to a profile; the paragraphs before it are the caption;
+//! - the handle is the last `(@…)` of that line (a name may hold its own
+//!   parentheses: "Ana (she/her) (@ana)"), the name is the profile link's text, the
+//!   date the `<time>` element's `datetime`.
 
 use super::*;
 
-/// "A post shared by" in the languages Instagram's embed code is most often seen in.
-const INSTAGRAM_SHARED_BY: &[&str] = &[
+/// "A post shared by" in languages often seen. Used only to tell a name from the
+/// words before it when the embed prints both inside one link (new-style embeds);
+/// in other languages the name stays unknown and the handle names the author.
+const SHARED_BY: &[&str] = &[
     "A post shared by",
     "Ein Beitrag geteilt von",
     "Une publication partagée par",
     "Una publicación compartida de",
+    "Una publicación compartida por",
     "Uma publicação compartilhada por",
     "Un post condiviso da",
     "Een bericht gedeeld door",
+    "Публикация от",
 ];
 
-/// Lines of Instagram's embed chrome, not of the caption.
-const INSTAGRAM_CHROME: &[&str] = &["View this post on Instagram", "View more on Instagram"];
-
-/// An Instagram embed: the caption (when the embed is captioned), then
-/// "A post shared by NAME (@handle) on DATE".
+/// An Instagram embed: the caption's paragraphs, then the author's line.
 pub(super) fn parse(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out: &mut Vec<Block>) {
-    let flat = flatten(node, &[], nested_embeds);
     let permalink = element
         .attr("data-instgrm-permalink")
         .into_iter()
         .chain(hrefs(node))
-        .find(|h| h.contains("instagram.com/"))
-        .and_then(|h| clean_url(h, ctx.base.as_ref()))
-        .map(|u| without_query(&u));
+        .filter_map(|h| clean_url(h, ctx.base.as_ref()))
+        .map(|u| without_query(&u))
+        .find(|u| post_id(u).is_some());
     let Some(permalink) = permalink else {
         out.push(Block::Embed(None));
         return;
     };
-    let shared_by =
-        INSTAGRAM_SHARED_BY.iter().filter_map(|phrase| flat.raw.rfind(phrase).map(|i| (i, phrase.len()))).max();
-    let Some((attribution_start, phrase_len)) = shared_by else {
+    let paragraphs: Vec<NodeRef<'_, Node>> = node
+        .descendants()
+        .filter(|n| matches!(n.value(), Node::Element(e) if e.name() == "p") && !inside_link(*n, node))
+        .collect();
+    let flats: Vec<Flat<'_>> = paragraphs.iter().map(|p| flatten(*p, &[], nested_embeds)).collect();
+    let byline = flats.iter().rposition(|flat| {
+        handle_in(&flat.raw).is_some()
+            || !flat.times.is_empty()
+            || flat.anchors.iter().any(|a| profile_handle(&a.href, &permalink).is_some())
+    });
+    let Some(byline) = byline else {
+        // Only the placeholder: a post known by its link.
         out.push(Block::Embed(Some(TextlessEmbed::new(Platform::Instagram, permalink, Author::default()))));
         return;
     };
-    let line_end = flat.raw[attribution_start..].find('\n').map_or(flat.raw.len(), |i| i + attribution_start);
-    let line = flat.raw[attribution_start + phrase_len..line_end].trim();
-    let (name_part, handle) = match (line.find("(@"), line.find(')')) {
-        (Some(open), Some(close)) if close > open => {
-            (line[..open].trim(), Some(line[open + 2..close].trim().to_string()))
+    let author = author(&flats[byline], &permalink, ctx.base.as_ref());
+    let published = flats[byline].times.iter().find_map(|(_, datetime)| parse_date(datetime));
+
+    let (mut text, mut html, mut links_found) = (Vec::new(), String::new(), Vec::new());
+    for flat in &flats[..byline] {
+        let (paragraph, paragraph_html, paragraph_links) =
+            body(flat, flat.raw.len(), Platform::Instagram, ctx.base.as_ref());
+        if !paragraph.is_empty() {
+            text.push(paragraph);
+            html.push_str(&format!("<p>{paragraph_html}</p>"));
+            links_found.extend(paragraph_links.into_iter().filter(|l| without_query(l) != permalink));
         }
-        _ => (line.split(" on ").next().unwrap_or("").trim(), None),
-    };
-    let profile_anchor = flat.anchors.iter().find(|a| a.start >= attribution_start);
-    let name = Some(name_part.to_string()).filter(|n| !n.is_empty());
-    let author_url = profile_anchor
-        .and_then(|a| clean_url(&a.href, ctx.base.as_ref()))
-        .or_else(|| handle.as_deref().and_then(|h| profile_url(Platform::Instagram, h)));
-    let published = flat
-        .times
-        .iter()
-        .find(|(at, _)| *at >= attribution_start)
-        .map(|(_, datetime)| datetime.clone())
-        .filter(|d| parse_date(d).is_some())
-        .or_else(|| line.rsplit_once(" on ").and_then(|(_, date)| parse_date(date)));
-    let caption_start = caption_start(&flat, attribution_start);
-    let caption: Vec<&str> = flat.raw[caption_start..attribution_start]
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !INSTAGRAM_CHROME.contains(l))
-        .collect();
-    let text = tidy(&caption.join("\n"));
-    let author = Author { name, handle, url: author_url };
+    }
+    let text = text.join("\n");
     if text.is_empty() {
         out.push(Block::Embed(Some(TextlessEmbed::new(Platform::Instagram, permalink, author))));
         return;
     }
-    let links = links(&flat, attribution_start, &text, Platform::Instagram, ctx.base.as_ref())
-        .into_iter()
-        .filter(|l| without_query(l) != permalink)
-        .collect();
-    let segments = path_segments(&permalink);
-    let post_id = segments
-        .iter()
-        .position(|s| matches!(s.as_str(), "p" | "reel" | "tv"))
-        .and_then(|i| segments.get(i + 1).cloned());
+    links_found.dedup();
     out.push(Block::Quote(Draft {
-        html: Some(text.lines().map(|l| format!("<p>{}</p>", escape_text(l))).collect()),
         text,
+        html: Some(html),
         author,
         platform: Some(Platform::Instagram),
+        post_id: post_id(&permalink),
         url: Some(permalink),
         published,
-        links,
-        post_id,
+        links: links_found,
     }));
 }
 
-/// Where an Instagram caption starts: after the "View this post on Instagram" link.
-fn caption_start(flat: &Flat<'_>, before: usize) -> usize {
-    INSTAGRAM_CHROME
-        .iter()
-        .filter_map(|chrome| flat.raw[..before].rfind(chrome).map(|i| i + chrome.len()))
-        .max()
-        .unwrap_or(0)
+/// The author named by the closing line: handle, name and profile link.
+fn author(byline: &Flat<'_>, permalink: &str, base: Option<&Url>) -> Author {
+    let profile = byline.anchors.iter().find_map(|a| profile_handle(&a.href, permalink).map(|h| (a, h)));
+    let handle = handle_in(&byline.raw).or_else(|| profile.as_ref().map(|(_, h)| h.clone()));
+    let name = match &profile {
+        Some((anchor, _)) => Some(tidy(anchor.text(byline))),
+        // New-style embeds print "A post shared by Name (@handle)" in one link.
+        None => byline.raw.rfind("(@").and_then(|open| {
+            let before = byline.raw[..open].trim();
+            SHARED_BY.iter().find_map(|phrase| before.rfind(phrase).map(|i| tidy(&before[i + phrase.len()..])))
+        }),
+    }
+    .filter(|n| !n.is_empty() && !n.starts_with('@'));
+    let url = profile
+        .and_then(|(anchor, _)| anchor.clean_href(base).map(without_query))
+        .or_else(|| handle.as_deref().and_then(|h| profile_url(Platform::Instagram, h)));
+    Author { name, handle, url }
+}
+
+/// The handle in "(@handle)" (the last one), or in a bare "@handle" word.
+fn handle_in(text: &str) -> Option<String> {
+    let valid = |h: &str| !h.is_empty() && h.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '.'));
+    if let Some(open) = text.rfind("(@") {
+        let rest = &text[open + 2..];
+        if let Some(close) = rest.find(')')
+            && valid(&rest[..close])
+        {
+            return Some(rest[..close].to_string());
+        }
+    }
+    text.split_whitespace().rev().find_map(|word| word.strip_prefix('@').filter(|h| valid(h)).map(str::to_string))
+}
+
+/// The user of a link to an Instagram profile (one path segment, not the post).
+fn profile_handle(href: &str, permalink: &str) -> Option<String> {
+    let host = host_of(href)?;
+    if host != "instagram.com" || without_query(href) == permalink {
+        return None;
+    }
+    match path_segments(href).as_slice() {
+        [user] if !matches!(user.as_str(), "p" | "reel" | "tv" | "explore" | "accounts") => Some(user.clone()),
+        _ => None,
+    }
+}
+
+/// The post id of an Instagram permalink (`/p/ID/`, `/reel/ID/`, `/tv/ID/`).
+fn post_id(url: &str) -> Option<String> {
+    if host_of(url)? != "instagram.com" {
+        return None;
+    }
+    let segments = path_segments(url);
+    let at = segments.iter().position(|s| matches!(s.as_str(), "p" | "reel" | "tv"))?;
+    segments.get(at + 1).cloned()
+}
+
+/// Whether `node` sits inside a link below `root`.
+fn inside_link(node: NodeRef<'_, Node>, root: NodeRef<'_, Node>) -> bool {
+    node.ancestors()
+        .take_while(|a| a.id() != root.id())
+        .any(|a| matches!(a.value(), Node::Element(e) if e.name() == "a"))
 }

@@ -6,23 +6,23 @@
 
 mod blockquote;
 mod facebook;
+mod frames;
 mod instagram;
 mod mastodon;
 mod post;
+mod substack;
 mod threads;
 mod tiktok;
 
-use std::sync::LazyLock;
-
 use ego_tree::NodeRef;
 use scraper::node::Element;
-use scraper::{ElementRef, Node, Selector};
+use scraper::Node;
 use url::Url;
 
 use crate::attribution::{Trailing, parse_dash_name, parse_trailing};
 use crate::dates::parse_date;
 use crate::draft::{Block, Draft};
-use crate::flatten::{Flat, Treat, escape_text, flatten};
+use crate::flatten::{Flat, Treat, flatten};
 use crate::platform::{is_platform_host, platform_for_handle, profile_url};
 use crate::text_util::{links_in_text, tidy, trim_link_end};
 use crate::urls::{
@@ -37,24 +37,34 @@ use crate::{Author, Platform, TextlessEmbed};
 pub(crate) enum Kind {
     /// A post of this platform, or an ordinary `<blockquote>` ([`Platform::Blockquote`]).
     Post(Platform),
-    /// A WordPress link card (`wp-embedded-content`): not a quote.
+    /// A WordPress link card (`wp-embedded-content`) or a Facebook page plugin
+    /// (`fb-page`): not a quote.
     LinkCard,
+    /// An embed frame or AMP element known only by the post's id or link.
+    Frame,
+    /// Substack's static tweet card (`div.tweet` with `data-attrs`).
+    SubstackTweet,
 }
 
 /// The kind of embed an element starts, if any.
 pub(crate) fn classify(element: &Element) -> Option<Kind> {
     let name = element.name();
     if !matches!(name, "blockquote" | "div" | "iframe") {
-        return None;
+        return match name {
+            "amp-twitter" | "amp-instagram" | "amp-facebook" | "amp-tiktok" => Some(Kind::Frame),
+            _ => None,
+        };
     }
     // Read the attributes once: scraper's `attr()` and `classes()` intern names on
     // every call, which costs more than this whole check.
-    let (mut class, mut src, mut threads_permalink) = ("", None, false);
+    let (mut class, mut src, mut threads_permalink, mut tweet_id, mut data_attrs) = ("", None, false, false, false);
     for (attr, value) in element.attrs() {
         match attr {
             "class" => class = value,
             "src" => src = Some(value),
             "data-text-post-permalink" => threads_permalink = true,
+            "data-tweet-id" => tweet_id = true,
+            "data-attrs" => data_attrs = true,
             _ => {}
         }
     }
@@ -80,10 +90,13 @@ pub(crate) fn classify(element: &Element) -> Option<Kind> {
             Kind::Post(Platform::Blockquote)
         }),
         "div" if has("fb-post") => Some(Kind::Post(Platform::Facebook)),
+        "div" if has("fb-page") => Some(Kind::LinkCard),
+        "div" if data_attrs && has("tweet") => Some(Kind::SubstackTweet),
         "iframe" if has("mastodon-embed") || src.is_some_and(is_mastodon_embed_url) => {
             Some(Kind::Post(Platform::Mastodon))
         }
         "iframe" if has("wp-embedded-content") => Some(Kind::LinkCard),
+        "iframe" if tweet_id || src.is_some_and(frames::is_post_frame) => Some(Kind::Frame),
         _ => None,
     }
 }
@@ -119,6 +132,8 @@ pub(crate) fn parse(kind: Kind, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out:
         Kind::Post(Platform::Facebook) => facebook::parse(element, node, ctx, out),
         Kind::Post(Platform::Blockquote) => blockquote::parse(element, node, ctx, out),
         Kind::LinkCard => out.push(Block::Embed(None)),
+        Kind::Frame => frames::parse(element, node, ctx, out),
+        Kind::SubstackTweet => substack::parse(element, ctx, out),
     }
 }
 
@@ -221,6 +236,19 @@ fn warn_cut_off(ctx: &mut Ctx<'_>, platform: Platform, url: Option<&str>) {
         platform.label(),
         url.map(|u| format!(": {u}")).unwrap_or_default()
     ));
+}
+
+/// Dashes that open an attribution.
+const DASHES: &[char] = &['—', '―', '–', '-'];
+
+/// The link that is the whole text of a flattened block, if that is all it holds: a
+/// page plugin's name, a blockquote left holding only a post's link. Not a quote.
+fn only_a_link<'f>(flat: &'f Flat<'_>) -> Option<&'f crate::flatten::Anchor> {
+    let text = flat.raw.trim();
+    if text.is_empty() {
+        return None;
+    }
+    flat.anchors.iter().find(|a| a.text(flat).trim() == text)
 }
 
 /// The `href` of every link under `node`, in order.

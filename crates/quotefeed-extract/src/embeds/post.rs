@@ -34,7 +34,19 @@ pub(super) fn parse(node: NodeRef<'_, Node>, platform: Platform, ctx: &mut Ctx<'
                 out.push(Block::Embed(None));
                 return;
             };
-            let (text, html, links) = body(&flat, t.dash, platform, ctx.base.as_ref());
+            // A link to the post itself closing its text is the embed's stand-in for
+            // media ("[image or embed]"), not part of the post.
+            let mut cut = t.dash;
+            if let Some(post) = post_url.as_deref().map(without_query) {
+                while let Some(a) = flat.anchors.iter().find(|a| {
+                    a.start < cut
+                        && a.end >= flat.raw[..cut].trim_end().len()
+                        && a.clean_href(ctx.base.as_ref()).map(without_query).as_deref() == Some(post.as_str())
+                }) {
+                    cut = a.start;
+                }
+            }
+            let (text, html, links) = body(&flat, cut, platform, ctx.base.as_ref());
             Draft {
                 text,
                 html: Some(html),
@@ -57,7 +69,10 @@ pub(super) fn parse(node: NodeRef<'_, Node>, platform: Platform, ctx: &mut Ctx<'
                 (None, Some((anchor, link))) => {
                     // No "— Name (@handle)": the link on the date closes the post.
                     let handle = link.handle.clone().or_else(|| twitter_profile_handle(&anchor.href));
-                    (anchor.start, None, handle, parse_date(anchor.text(&flat)))
+                    // "text — @user": the dash before the link closes the text too.
+                    let before = flat.raw[..anchor.start].trim_end();
+                    let cut = before.strip_suffix(DASHES).map_or(anchor.start, str::len);
+                    (cut, None, handle, parse_date(anchor.text(&flat)))
                 }
                 (None, None) => {
                     warn_cut_off(ctx, platform, None);

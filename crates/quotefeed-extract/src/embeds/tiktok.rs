@@ -1,10 +1,11 @@
-//! TikTok: a blockquote with a section holding the author link and the caption.
+//! TikTok: a blockquote whose `<section>` holds the author's `@user` link, the
+//! caption (bare text or in a `<p>`, with hashtag links) and the sound's link.
 
 use super::*;
 
-static P: LazyLock<Selector> = LazyLock::new(|| Selector::parse("p").expect("valid selector"));
-
-/// A TikTok embed: the `cite` permalink, `@user`, and the caption in a `<p>`.
+/// A TikTok embed: the `cite` permalink, `@user`, and the caption: everything in the
+/// embed but the link to the author's profile and the link to the sound
+/// ("♬ original sound - …"), both recognised by where they point.
 pub(super) fn parse(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out: &mut Vec<Block>) {
     let url = element
         .attr("cite")
@@ -20,33 +21,34 @@ pub(super) fn parse(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_
         .map(str::to_string)
         .or_else(|| url.as_deref().and_then(|u| u.rsplit('/').next().map(str::to_string)));
     let author = Author { name: None, url: handle.as_deref().and_then(|h| profile_url(Platform::Tiktok, h)), handle };
-    let Some(root) = ElementRef::wrap(node) else { return };
-    let mut text_parts = Vec::new();
-    let mut html = String::new();
-    let mut links_found = Vec::new();
-    for paragraph in root.select(&P) {
-        let flat = flatten(*paragraph, &[], nested_embeds);
-        let cut = flat.raw.len();
-        let (text, paragraph_html, paragraph_links) = body(&flat, cut, Platform::Tiktok, ctx.base.as_ref());
-        if !text.is_empty() {
-            text_parts.push(text);
-            html.push_str(&format!("<p>{paragraph_html}</p>"));
-            links_found.extend(paragraph_links);
-        }
-    }
-    let text = text_parts.join("\n");
+    let treat = |e: &Element| match e.name() {
+        "a" if e.attr("href").is_some_and(is_chrome_link) => Treat::Omit,
+        _ => nested_embeds(e),
+    };
+    let flat = flatten(node, &["p"], treat);
+    let (text, html, links) = body(&flat, flat.raw.len(), Platform::Tiktok, ctx.base.as_ref());
     match url {
         Some(url) if text.is_empty() => out.push(Block::Embed(Some(TextlessEmbed::new(Platform::Tiktok, url, author)))),
         None if text.is_empty() => out.push(Block::Embed(None)),
         url => out.push(Block::Quote(Draft {
             text,
-            html: Some(html),
+            html: Some(if html.contains("<p") { html } else { format!("<p>{html}</p>") }),
             author,
             platform: Some(Platform::Tiktok),
             url,
             published: None,
-            links: links_found,
+            links,
             post_id: video_id,
         })),
+    }
+}
+
+/// A link of the embed's frame rather than the caption: to a profile (`/@user`) or
+/// to a sound (`/music/…`).
+fn is_chrome_link(href: &str) -> bool {
+    match path_segments(href).as_slice() {
+        [user] => user.starts_with('@'),
+        [music, ..] => music == "music",
+        [] => false,
     }
 }
