@@ -17,6 +17,7 @@ use crate::fetch::Fetcher;
 use crate::http::{self, Site, response};
 use crate::maintenance::Maintenance;
 use crate::poll::Poller;
+use crate::resolve::Resolver;
 use crate::store::{Store, call};
 
 /// The parts of a running quotefeed, built from its configuration.
@@ -47,9 +48,11 @@ impl App {
             .await
             .map_err(|e| e.to_string())?;
         let fetcher = Arc::new(Fetcher::new(&config.fetch)?);
+        let resolver = Arc::new(Resolver::new(Some(Arc::clone(&store)), Arc::clone(&fetcher), config.resolve.clone()));
         let poller = Arc::new(Poller::new(
             Arc::clone(&store),
             Arc::clone(&fetcher),
+            resolver,
             config.fetch.max_bytes,
             config.fetch.per_host_concurrency,
             config.limits,

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use toml::Spanned;
+use quotefeed_extract::Platform;
 use url::Url;
 
 use crate::safety::Limits;
@@ -33,8 +34,57 @@ pub struct Config {
     pub activitypub: ActivityPubConfig,
     /// Ceilings on what one quote may store.
     pub limits: Limits,
+    /// How embeds without text are resolved into quotes.
+    pub resolve: ResolveConfig,
     /// The configured sources.
     pub sources: Vec<SourceConfig>,
+}
+
+/// `[resolve]`: which platforms' embeds without text are fetched from the platform,
+/// through which endpoints, how often and for how long answers are kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolveConfig {
+    /// Platforms whose textless embeds are resolved.
+    pub platforms: Vec<Platform>,
+    /// Meta's app access token (`APP_ID|CLIENT_TOKEN`) for Instagram and Facebook
+    /// oEmbed; without it those two are not resolved.
+    pub meta_access_token: Option<String>,
+    /// How long an answer (or a post that is gone) is reused.
+    pub cache_lifetime: Duration,
+    /// Requests per minute to each platform.
+    pub rate_limit: u32,
+    /// Where each platform's public endpoint is.
+    pub endpoints: ResolveEndpoints,
+}
+
+/// `[resolve.endpoints]`: the public, key-free endpoints the platforms' own embed
+/// code uses (overridable for a proxy, a self-hosted AppView, or tests).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResolveEndpoints {
+    /// X/Twitter's oEmbed.
+    pub twitter: Url,
+    /// TikTok's oEmbed.
+    pub tiktok: Url,
+    /// A Bluesky AppView's XRPC base.
+    pub bluesky: Url,
+    /// Meta's Instagram oEmbed.
+    pub instagram: Url,
+    /// Meta's Facebook post oEmbed.
+    pub facebook: Url,
+}
+
+impl Default for ResolveEndpoints {
+    fn default() -> Self {
+        let url = |u: &str| Url::parse(u).expect("a valid default endpoint");
+        ResolveEndpoints {
+            twitter: url("https://publish.twitter.com/oembed"),
+            tiktok: url("https://www.tiktok.com/oembed"),
+            bluesky: url("https://public.api.bsky.app/"),
+            instagram: url("https://graph.facebook.com/v22.0/instagram_oembed"),
+            facebook: url("https://graph.facebook.com/v22.0/oembed_post"),
+        }
+    }
 }
 
 /// `[activitypub]`
@@ -141,6 +191,7 @@ struct RawConfig {
     fetch: RawFetch,
     activitypub: RawActivityPub,
     limits: Limits,
+    resolve: RawResolve,
     sources: Vec<RawSource>,
 }
 
@@ -149,6 +200,16 @@ struct RawConfig {
 struct RawActivityPub {
     enabled: Option<bool>,
     retry_base: Option<Spanned<DurationOrSeconds>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawResolve {
+    platforms: Option<Spanned<Vec<String>>>,
+    meta_access_token: Option<String>,
+    cache_lifetime: Option<Spanned<DurationOrSeconds>>,
+    rate_limit: Option<u32>,
+    endpoints: ResolveEndpoints,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -208,6 +269,50 @@ struct RawSource {
 
 fn enabled_by_default() -> bool {
     true
+}
+
+/// Validates `[resolve]`: known platform names, and a token for Meta's two.
+fn resolve_config(raw: RawResolve, here: &Located<'_>, cache_lifetime: Duration) -> Result<ResolveConfig, ConfigError> {
+    let token = raw.meta_access_token.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    let platforms = match &raw.platforms {
+        None => {
+            let mut all = vec![Platform::Twitter, Platform::Bluesky, Platform::Tiktok, Platform::Threads, Platform::Mastodon];
+            if token.is_some() {
+                all.extend([Platform::Instagram, Platform::Facebook]);
+            }
+            all
+        }
+        Some(listed) => {
+            let mut platforms = Vec::new();
+            for name in listed.get_ref() {
+                match Platform::parse(name) {
+                    Some(Platform::Blockquote) | None => {
+                        return here.error(
+                            listed.span(),
+                            "[resolve] platforms",
+                            format!("\"{name}\" is not one of twitter, bluesky, tiktok, threads, mastodon, instagram, facebook"),
+                        );
+                    }
+                    Some(p @ (Platform::Instagram | Platform::Facebook)) if token.is_none() => {
+                        return here.error(
+                            listed.span(),
+                            "[resolve] platforms",
+                            format!("\"{}\" is resolved through Meta's oEmbed, which needs [resolve] meta_access_token", p.as_str()),
+                        );
+                    }
+                    Some(p) => platforms.push(p),
+                }
+            }
+            platforms
+        }
+    };
+    Ok(ResolveConfig {
+        platforms,
+        meta_access_token: token,
+        cache_lifetime,
+        rate_limit: raw.rate_limit.unwrap_or(60).max(1),
+        endpoints: raw.endpoints,
+    })
 }
 
 /// Parses a duration: `30s`, `2m`, `1h 30m`, or a number of seconds.
@@ -380,6 +485,9 @@ impl Config {
             hosts,
         };
 
+        let cache_lifetime = duration(&raw.resolve.cache_lifetime, "[resolve] cache_lifetime", 24 * 3600)?;
+        let resolving = resolve_config(raw.resolve, &here, cache_lifetime)?;
+
         let mut sources: Vec<SourceConfig> = Vec::with_capacity(raw.sources.len());
         let mut schedules: BTreeMap<String, Schedule> = BTreeMap::new();
         for source in &raw.sources {
@@ -464,6 +572,7 @@ impl Config {
             fetch,
             activitypub,
             limits: raw.limits,
+            resolve: resolving,
             sources,
         })
     }

@@ -24,6 +24,7 @@ pub mod maintenance;
 pub mod model;
 pub mod poll;
 pub mod publish;
+pub mod resolve;
 pub mod safety;
 pub mod schedule;
 pub mod store;

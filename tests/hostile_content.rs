@@ -194,6 +194,7 @@ mod rendering {
             published: Some(text.chars().take(10).collect()),
             context: Some(text),
             links: vec![url.clone()],
+            resolved: false,
         };
         let citation = CitingArticle {
             source: "news".into(),

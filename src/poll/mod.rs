@@ -8,7 +8,6 @@
 //! their content hash.
 
 mod backoff;
-mod enrich;
 
 use std::fmt;
 use std::sync::Arc;
@@ -26,7 +25,7 @@ use crate::fetch::{Conditional, Fetched, Fetcher, Origin, Response};
 use crate::safety::{Limits, clean_quote, clean_text, truncate, web_url};
 use crate::store::{ArticleChanges, ArticleRecord, FeedInfo, PollRecord, SourceState, Store, Validators, call};
 use backoff::next_run;
-use enrich::Enricher;
+use crate::resolve::Resolver;
 use quotefeed_extract::looks_like_html;
 use quotefeed_extract::{ExtractOptions, InputFormat, MainContent, Quote, extract};
 
@@ -41,7 +40,7 @@ pub struct Poller {
     fetcher: Arc<Fetcher>,
     max_bytes: usize,
     concurrency: usize,
-    enricher: Enricher,
+    resolver: Arc<Resolver>,
     limits: Limits,
 }
 
@@ -64,6 +63,9 @@ pub struct PollSummary {
     pub removed: Vec<String>,
     /// Articles that could not be processed (retried on the next poll).
     pub article_errors: Vec<String>,
+    /// Embeds without text whose platform could not be reached: their articles are
+    /// read again at the next poll.
+    pub pending_embeds: Vec<String>,
     /// Shutdown interrupted the poll.
     pub interrupted: bool,
 }
@@ -109,6 +111,14 @@ impl fmt::Display for PollReport {
                         s.article_errors.join("; ")
                     )?;
                 }
+                if !s.pending_embeds.is_empty() {
+                    write!(
+                        f,
+                        "; {} to ask for again at the next poll: {}",
+                        counted(s.pending_embeds.len(), "embedded post"),
+                        s.pending_embeds.join(", ")
+                    )?;
+                }
                 if s.interrupted {
                     write!(f, "; interrupted")?;
                 }
@@ -134,14 +144,23 @@ type PollFailure = (String, Option<Duration>);
 struct Prepared {
     record: ArticleRecord,
     quotes: Vec<Quote>,
+    /// Embedded posts that could not be fetched this time.
+    pending: Vec<String>,
 }
 
 impl Poller {
     /// A poller over this store and fetcher. `max_bytes` limits article pages too;
     /// `concurrency` is how many articles of one source are prepared at once.
-    pub fn new(store: Arc<Store>, fetcher: Arc<Fetcher>, max_bytes: u64, concurrency: usize, limits: Limits) -> Poller {
+    pub fn new(
+        store: Arc<Store>,
+        fetcher: Arc<Fetcher>,
+        resolver: Arc<Resolver>,
+        max_bytes: u64,
+        concurrency: usize,
+        limits: Limits,
+    ) -> Poller {
         Poller {
-            enricher: Enricher::new(Arc::clone(&store), Arc::clone(&fetcher)),
+            resolver,
             limits,
             store,
             fetcher,
@@ -257,7 +276,8 @@ impl Poller {
             next = processed.next() => next,
         } {
             match result {
-                Ok(Some(changes)) => {
+                Ok(Some((changes, pending))) => {
+                    summary.pending_embeds.extend(pending);
                     if changes.new_article {
                         summary.new_articles += 1;
                     } else {
@@ -272,7 +292,9 @@ impl Poller {
             }
         }
         summary.interrupted = cancel.is_cancelled();
-        let complete = summary.article_errors.is_empty() && !summary.interrupted;
+        // Validators are kept only when nothing is left to do: a 304 next time would
+        // skip the articles that failed or wait for a platform.
+        let complete = summary.article_errors.is_empty() && summary.pending_embeds.is_empty() && !summary.interrupted;
         let validators = complete.then(|| Validators {
             fetch_url: match (&discovered, &response.moved_to) {
                 (Some(feed), _) => feed.to_string(),
@@ -324,16 +346,22 @@ impl Poller {
     }
 
     /// Extracts and stores the quotes of an article that is new or changed; `Ok(None)`
-    /// when it is stored already, unchanged. Returns what storing it changed.
-    async fn process(&self, source: &SourceConfig, article: Article) -> Result<Option<ArticleChanges>, String> {
+    /// when it is stored already, unchanged. Returns what storing it changed and the
+    /// embedded posts still to fetch.
+    async fn process(
+        &self,
+        source: &SourceConfig,
+        article: Article,
+    ) -> Result<Option<(ArticleChanges, Vec<String>)>, String> {
         let Some(prepared) = self.prepare(source, article).await? else { return Ok(None) };
+        let pending = prepared.pending;
         let name = source.name.clone();
         let now = Utc::now().timestamp();
         let label = prepared.record.url.clone().unwrap_or_else(|| prepared.record.guid.clone());
         let changes = call(&self.store, move |s| s.commit_article(&name, &prepared.record, &prepared.quotes, now))
             .await
             .map_err(|e| format!("{label}: {e}"))?;
-        Ok(Some(changes))
+        Ok(Some((changes, pending)))
     }
 
     /// Extracts the quotes of an article that is new or changed (`Ok(None)` when it
@@ -383,7 +411,7 @@ impl Poller {
             tracing::debug!(source = %source.name, article = %label, "{warning}");
         }
         let mut quotes = extraction.quotes;
-        self.enricher.resolve(&extraction.textless, &mut quotes).await;
+        let resolution = self.resolver.resolve(&extraction.textless, &mut quotes).await;
         for quote in &mut quotes {
             clean_quote(quote, &self.limits);
         }
@@ -392,6 +420,10 @@ impl Poller {
             clean_text(title);
             truncate(title, self.limits.name);
         }
+        // An article waiting for a platform is stored under a hash no feed gives, so
+        // that the next poll reads it again; what it quotes so far is stored now.
+        let content_hash =
+            if resolution.pending.is_empty() { content_hash } else { format!("pending {content_hash}") };
         let record = ArticleRecord {
             guid: article.id,
             url: web_url(article.url),
@@ -399,6 +431,6 @@ impl Poller {
             published_at: article.published.map(|d| d.timestamp()),
             content_hash,
         };
-        Ok(Some(Prepared { record, quotes }))
+        Ok(Some(Prepared { record, quotes, pending: resolution.pending }))
     }
 }

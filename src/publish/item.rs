@@ -116,6 +116,7 @@ pub fn quote_html(quote: &PublishedQuote) -> String {
                     " (" a href=(url) { "original post" } ")"
                 }
             }
+            @if let Some(origin) = resolved_from(q) { p { small { (origin) } } }
         }
         @if !quote.citations.is_empty() {
             p { "Quoted in:" }
@@ -133,6 +134,20 @@ pub fn quote_html(quote: &PublishedQuote) -> String {
         }
     }
     .into_string()
+}
+
+/// Where the text of a quote came from when the article's embed had none:
+/// "Text fetched from X's oEmbed endpoint; the article embeds the post without it."
+pub fn resolved_from(quote: &Quote) -> Option<String> {
+    if !quote.resolved {
+        return None;
+    }
+    let endpoint = match quote.platform {
+        Platform::Bluesky => "a public Bluesky AppView".to_string(),
+        Platform::Mastodon | Platform::Threads => format!("the post's {} server over ActivityPub", quote.platform.label()),
+        platform => format!("{}'s oEmbed endpoint", platform.label()),
+    };
+    Some(format!("Text fetched from {endpoint}: the article embeds the post without it."))
 }
 
 /// The quote as HTML that Mastodon keeps whole, which allows only `p`, `br` and

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Feed, Format, display_author, item_date, item_id, item_link, item_title, quote_html};
+use super::{Feed, Format, display_author, item_date, item_id, item_link, item_title, quote_html, resolved_from};
 
 #[derive(Serialize)]
 struct JsonFeed<'a> {
@@ -27,6 +27,17 @@ struct JsonItem {
     date_modified: String,
     authors: Vec<JsonAuthor>,
     tags: Vec<String>,
+    /// quotefeed's extension: how the quote was found.
+    #[serde(rename = "_quotefeed", skip_serializing_if = "Option::is_none")]
+    quotefeed: Option<JsonExtension>,
+}
+
+/// `_quotefeed` (JSON Feed extensions start with an underscore): `resolved` when
+/// the text was fetched from the platform, and from where.
+#[derive(Serialize)]
+struct JsonExtension {
+    resolved: bool,
+    resolved_from: String,
 }
 
 #[derive(Serialize)]
@@ -62,6 +73,10 @@ pub(super) fn render(feed: &Feed) -> Vec<u8> {
                     url: quote.quote.author.url.clone(),
                 }],
                 tags,
+                quotefeed: resolved_from(&quote.quote).map(|origin| JsonExtension {
+                    resolved: true,
+                    resolved_from: origin,
+                }),
             }
         })
         .collect();

@@ -16,7 +16,7 @@ use crate::model::Platform;
 use crate::safety::path_segment;
 use crate::store::{AuthorSummary, PublishedQuote, Selection, SourceSummary};
 
-pub use item::{display_author, item_id, item_link, item_title, note_html, quote_html};
+pub use item::{display_author, item_id, item_link, item_title, note_html, quote_html, resolved_from};
 
 /// Items in a feed unless `?limit=` asks otherwise.
 pub const DEFAULT_LIMIT: usize = 100;

@@ -88,6 +88,7 @@ mod tests {
                 published: Some("2019-11-11".into()),
                 context: None,
                 links: vec![],
+                resolved: false,
             },
             cited_at: 1_573_580_712,
             first_seen_at: 1_573_580_712,

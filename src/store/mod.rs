@@ -443,11 +443,12 @@ impl Store {
                     None => {
                         tx.execute(
                             "INSERT INTO quotes (id, text, html, author_name, author_handle, author_url, platform, url,
-                             published, links, cited_at, first_seen_at, updated_at)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+                             published, links, cited_at, first_seen_at, updated_at, resolved)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
                             params![
                                 quote.id, quote.text, quote.html, quote.author.name, quote.author.handle,
-                                quote.author.url, quote.platform.as_str(), quote.url, quote.published, links, cited_at, now
+                                quote.author.url, quote.platform.as_str(), quote.url, quote.published, links, cited_at, now,
+                                quote.resolved
                             ],
                         )?;
                         changes.added.push(quote.id.clone());

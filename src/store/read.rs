@@ -135,7 +135,7 @@ pub struct AuthorSummary {
 }
 
 const QUOTE_COLUMNS: &str = "q.id, q.text, q.html, q.author_name, q.author_handle, q.author_url, q.platform, q.url, \
-     q.published, q.links, q.cited_at, q.first_seen_at, q.updated_at";
+     q.published, q.links, q.cited_at, q.first_seen_at, q.updated_at, q.resolved";
 
 fn published_quote(row: &Row<'_>) -> rusqlite::Result<PublishedQuote> {
     let platform: String = row.get(6)?;
@@ -151,6 +151,7 @@ fn published_quote(row: &Row<'_>) -> rusqlite::Result<PublishedQuote> {
             published: row.get(8)?,
             context: None,
             links: serde_json::from_str(&links).unwrap_or_default(),
+            resolved: row.get(13)?,
         },
         cited_at: row.get(10)?,
         first_seen_at: row.get(11)?,

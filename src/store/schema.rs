@@ -155,6 +155,10 @@ const MIGRATIONS: &[&str] = &[
         paused_until INTEGER
     ) STRICT;
     ",
+    // 5: quotes whose text was fetched from the platform (the embed had none).
+    "
+    ALTER TABLE quotes ADD COLUMN resolved INTEGER NOT NULL DEFAULT 0;
+    ",
 ];
 
 /// Brings the database up to the latest schema, each migration in a transaction.

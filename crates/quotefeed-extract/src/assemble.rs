@@ -111,6 +111,7 @@ pub(crate) fn assemble(blocks: Vec<Block>, is_html: bool, warnings: Vec<String>)
                     published: draft.published,
                     context: context_of(&mut lead_in, &mut context),
                     links: draft.links,
+                    resolved: false,
                 });
             }
         }

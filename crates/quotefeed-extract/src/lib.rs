@@ -30,7 +30,7 @@ use url::Url;
 
 pub use dates::parse_date;
 pub use identity::quote_id;
-pub use status::mastodon_quote;
+pub use status::{activity_quote, bluesky_quote};
 pub use urls::{clean_url, tweet_link};
 
 /// Whether `css` is a CSS selector [`MainContent::Selector`] can use.
@@ -63,6 +63,10 @@ pub struct Quote {
     pub context: Option<String>,
     /// Links inside the quote, in order.
     pub links: Vec<String>,
+    /// Whether the text was fetched from the platform (the article's embed had
+    /// none) rather than read from the article.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resolved: bool,
 }
 
 /// The person or account a quote is from.

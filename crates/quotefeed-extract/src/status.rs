@@ -1,19 +1,20 @@
-//! Quotes from posts fetched as ActivityStreams JSON. Mastodon embeds carry no text;
-//! the daemon fetches the status and turns it into a quote here, so that its HTML
-//! goes through the same renderer as every other quote.
+//! Quotes from posts the daemon fetched for embeds that carry no text: a status as
+//! ActivityStreams JSON (Mastodon, Threads) or a post from a Bluesky AppView. They
+//! are turned into quotes here, so that their HTML goes through the same renderer
+//! as every other quote and the extractor stays the one place that reads posts.
 
 use serde_json::Value;
 
 use super::dom;
 use super::embeds::{body, nested_embeds};
-use super::flatten::flatten;
+use super::flatten::{escape_text, flatten};
 use super::identity::quote_id;
-use super::{Platform, Quote, TextlessEmbed};
+use super::{Author, Platform, Quote, TextlessEmbed};
 
-/// The quote of a Mastodon embed, from its status as ActivityStreams JSON (a `Note`
-/// with HTML `content`) and the author's display name when known. `None` when the
-/// status has no text.
-pub fn mastodon_quote(embed: &TextlessEmbed, status: &Value, author_name: Option<&str>) -> Option<Quote> {
+/// The quote of a Mastodon or Threads embed, from its status as ActivityStreams JSON
+/// (a `Note` with HTML `content`) and the author's display name when known. `None`
+/// when the status has no text.
+pub fn activity_quote(embed: &TextlessEmbed, status: &Value, author_name: Option<&str>) -> Option<Quote> {
     let content = status
         .get("content")
         .and_then(Value::as_str)
@@ -21,7 +22,7 @@ pub fn mastodon_quote(embed: &TextlessEmbed, status: &Value, author_name: Option
     let tree = dom::parse(content);
     let flat = flatten(tree.root(), &[], nested_embeds);
     let base = url::Url::parse(&embed.url).ok();
-    let (text, html, links) = body(&flat, flat.raw.len(), Platform::Mastodon, base.as_ref());
+    let (text, html, links) = body(&flat, flat.raw.len(), embed.platform, base.as_ref());
     if text.is_empty() {
         return None;
     }
@@ -31,15 +32,85 @@ pub fn mastodon_quote(embed: &TextlessEmbed, status: &Value, author_name: Option
     }
     let permalink = status.get("url").and_then(Value::as_str).filter(|u| u.starts_with("http")).unwrap_or(&embed.url);
     Some(Quote {
-        id: quote_id(Platform::Mastodon, Some(&embed.url), &author, &text),
+        id: quote_id(embed.platform, Some(&embed.url), &author, &text),
         text,
         html: Some(html),
         author,
-        platform: Platform::Mastodon,
+        platform: embed.platform,
         url: Some(permalink.to_string()),
         published: status.get("published").and_then(Value::as_str).map(str::to_string),
         context: embed.context.clone(),
         links,
+        resolved: true,
+    })
+}
+
+/// The quote of a Bluesky embed, from the post as a Bluesky AppView returns it
+/// (`app.bsky.feed.getPosts`): the record's text with its link facets, the
+/// author's handle and display name, `createdAt`. `None` when the post has no text.
+pub fn bluesky_quote(embed: &TextlessEmbed, post: &Value) -> Option<Quote> {
+    let record = post.get("record")?;
+    let text = record.get("text").and_then(Value::as_str)?;
+    let uri = post.get("uri").and_then(Value::as_str)?;
+    let author = post.get("author")?;
+    let handle = author.get("handle").and_then(Value::as_str).filter(|h| !h.is_empty() && *h != "handle.invalid");
+    let name = author.get("displayName").and_then(Value::as_str).map(str::trim).filter(|n| !n.is_empty());
+    let rkey = uri.rsplit('/').next()?;
+    let profile = handle.or_else(|| author.get("did").and_then(Value::as_str))?;
+    // Facets mark links by UTF-8 byte ranges of the text.
+    let mut links: Vec<(usize, usize, String)> = record
+        .get("facets")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|facet| {
+            let index = facet.get("index")?;
+            let start = usize::try_from(index.get("byteStart")?.as_u64()?).ok()?;
+            let end = usize::try_from(index.get("byteEnd")?.as_u64()?).ok()?;
+            let uri = facet.get("features")?.as_array()?.iter().find_map(|f| {
+                (f.get("$type")?.as_str()? == "app.bsky.richtext.facet#link").then(|| f.get("uri")?.as_str())?
+            })?;
+            (start < end && text.is_char_boundary(start) && text.is_char_boundary(end.min(text.len())) && end <= text.len())
+                .then(|| (start, end, uri.to_string()))
+        })
+        .collect();
+    links.sort();
+    let mut html = String::from("<p>");
+    let mut at = 0;
+    for (start, end, uri) in &links {
+        if *start < at {
+            continue; // overlapping facets
+        }
+        html.push_str(&escape_text(&text[at..*start]).replace('\n', "<br>"));
+        html.push_str(&format!("<a href=\"{}\">{}</a>", escape_text(uri).replace('"', "&quot;"), escape_text(&text[*start..*end])));
+        at = *end;
+    }
+    html.push_str(&escape_text(&text[at..]).replace('\n', "<br>"));
+    html.push_str("</p>");
+    // Through the same renderer as every quote: only safe markup and http(s) links.
+    let tree = dom::parse(&html);
+    let flat = flatten(tree.root(), &[], nested_embeds);
+    let base = url::Url::parse(&embed.url).ok();
+    let (text, html, links) = body(&flat, flat.raw.len(), Platform::Bluesky, base.as_ref());
+    if text.is_empty() {
+        return None;
+    }
+    let author = Author {
+        name: name.map(str::to_string),
+        handle: handle.map(str::to_string),
+        url: Some(format!("https://bsky.app/profile/{profile}")),
+    };
+    Some(Quote {
+        id: quote_id(Platform::Bluesky, Some(uri), &author, &text),
+        text,
+        html: Some(html),
+        author,
+        platform: Platform::Bluesky,
+        url: Some(format!("https://bsky.app/profile/{profile}/post/{rkey}")),
+        published: record.get("createdAt").and_then(Value::as_str).map(str::to_string),
+        context: embed.context.clone(),
+        links,
+        resolved: true,
     })
 }
 
@@ -48,7 +119,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::Author;
 
     #[test]
     fn a_status_becomes_a_quote() {
@@ -70,13 +140,13 @@ mod tests {
             "published": "2024-04-18T10:00:00Z",
             "content": "<p>Back to work <span class=\"h-card\"><a href=\"https://social.example/@crew\" class=\"u-url mention\">@<span>crew</span></a></span>! <a href=\"https://example.com/timetable\" rel=\"nofollow\"><span class=\"invisible\">https://</span><span>example.com/timetable</span></a></p><p>See you <script>alert(1)</script>on deck.</p>"
         });
-        let quote = mastodon_quote(&embed, &status, Some("Ferry Union")).unwrap();
+        let quote = activity_quote(&embed, &status, Some("Ferry Union")).unwrap();
         assert_eq!(quote.text, "Back to work @crew! https://example.com/timetable\nSee you on deck.");
         assert_eq!(quote.author.name.as_deref(), Some("Ferry Union"));
         assert_eq!(quote.published.as_deref(), Some("2024-04-18T10:00:00Z"));
         assert_eq!(quote.links, vec!["https://example.com/timetable"]);
         assert_eq!(quote.context.as_deref(), Some("The union said:"));
         assert!(!quote.html.unwrap().contains("script"));
-        assert!(mastodon_quote(&embed, &json!({"content": ""}), None).is_none());
+        assert!(activity_quote(&embed, &json!({"content": ""}), None).is_none());
     }
 }
