@@ -141,3 +141,45 @@ fn a_url_is_fetched_through_the_guarded_fetcher() {
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["quotes"].as_array().unwrap().len(), 16);
 }
+
+#[test]
+fn resolve_fetches_the_text_of_embeds_that_carry_none() {
+    let remote = common::Remote::start();
+    remote.set(
+        "/oembed-twitter",
+        common::Route::Document {
+            body: common::fixture("resolve/twitter-oembed.json"),
+            content_type: "application/json",
+            etag: "\"t\"".into(),
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("quotefeed.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[fetch]\nallow_private_networks = true\n[fetch.hosts]\n\"publish.twitter.test\" = \"127.0.0.1\"\n[resolve.endpoints]\ntwitter = \"http://publish.twitter.test:{}/oembed-twitter\"\n",
+            remote.port()
+        ),
+    )
+    .unwrap();
+    let page = br#"<p>The museum wrote:</p><amp-twitter width="375" height="472" layout="responsive" data-tweetid="1181234567890123457"></amp-twitter>"#;
+
+    // Without --resolve: no quote, and a note naming the embed.
+    let output = quotefeed(&["extract", "-"], page);
+    assert_eq!(json(&output)["quotes"].as_array().unwrap().len(), 0);
+    assert!(stderr(&output).contains("embed without text"), "{}", stderr(&output));
+    assert_eq!(remote.hits("/oembed-twitter"), 0);
+
+    let output = quotefeed(&["extract", "--resolve", "--config", config.to_str().unwrap(), "-"], page);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let quotes = json(&output)["quotes"].as_array().unwrap().clone();
+    assert_eq!(quotes.len(), 1, "{quotes:?}");
+    assert_eq!(quotes[0]["text"], "The lighthouse exhibition opens on Saturday. https://t.co/Ab12Cd34");
+    assert_eq!(quotes[0]["author"]["handle"], "harbourmuseum");
+    assert_eq!(quotes[0]["context"], "The museum wrote:");
+    assert_eq!(quotes[0]["resolved"], true);
+    assert!(!stderr(&output).contains("embed without text"), "{}", stderr(&output));
+    let host = remote.last_header("/oembed-twitter", "host");
+    assert!(host.is_some_and(|h| h.starts_with("publish.twitter.test")), "through [fetch.hosts]");
+}

@@ -1,7 +1,8 @@
 //! `quotefeed extract`: the extractor on one file, for people and scripts.
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -9,6 +10,9 @@ use serde::Serialize;
 use url::Url;
 
 use super::{EXIT_UNREADABLE, fail};
+use crate::config::{Config, FetchConfig, ResolveConfig};
+use crate::fetch::Fetcher;
+use crate::resolve::Resolver;
 use crate::feed::{looks_like_feed, parse_feed};
 use quotefeed_extract::{
     DEFAULT_MAX_BYTES, ExtractOptions, Extraction, InputFormat, MainContent, Quote, extract, extract_str,
@@ -45,6 +49,17 @@ pub(crate) struct ExtractArgs {
     max_bytes: usize,
     /// The article or feed: a file, `-` for standard input, or an http(s) URL to
     /// fetch (through the same guarded fetcher as the daemon: no private addresses).
+    /// Fetch the text of embeds that carry none (a bare tweet link, an iframe, an
+    /// `amp-twitter`, Threads' or Mastodon's embed code) from their platform, as the
+    /// daemon does: X and TikTok oEmbed, a public Bluesky AppView, Mastodon and
+    /// Threads over ActivityPub, Instagram and Facebook with a Meta token.
+    #[arg(long)]
+    resolve: bool,
+    /// A configuration file whose `[fetch]` and `[resolve]` settings URL input and
+    /// `--resolve` use (tokens, endpoints, `[fetch.hosts]`); built-in defaults
+    /// without it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[arg(value_name = "FILE|-|URL")]
     file: PathBuf,
 }
@@ -91,9 +106,18 @@ struct Output<'a> {
 }
 
 pub(crate) fn run(mut args: ExtractArgs) -> ExitCode {
+    let settings = match &args.config {
+        Some(path) => Config::load(path),
+        None => Config::parse("", Path::new(".")),
+    };
+    let (mut fetch, resolve) = match settings {
+        Ok(config) => (config.fetch, config.resolve),
+        Err(e) => return fail(e, 1),
+    };
+    fetch.allow_private_networks |= args.allow_private_networks;
     let web = args.file.to_str().and_then(|f| Url::parse(f).ok()).filter(|u| matches!(u.scheme(), "http" | "https"));
     let read = match &web {
-        Some(url) => fetch_input(url, args.max_bytes, args.allow_private_networks),
+        Some(url) => fetch_input(url, args.max_bytes, &fetch),
         None => read_input(&args.file, args.max_bytes),
     };
     let bytes = match read {
@@ -125,7 +149,7 @@ pub(crate) fn run(mut args: ExtractArgs) -> ExitCode {
         InputKind::Auto => looks_like_feed(&bytes),
         _ => false,
     };
-    let results: Vec<(Option<ArticleRef>, Extraction)> = if is_feed {
+    let mut results: Vec<(Option<ArticleRef>, Extraction)> = if is_feed {
         let feed_url = args.base_url.as_ref().map(Url::as_str);
         let feed = match parse_feed(&bytes, feed_url) {
             Ok(feed) => feed,
@@ -157,6 +181,11 @@ pub(crate) fn run(mut args: ExtractArgs) -> ExitCode {
         }
     };
 
+    if args.resolve
+        && let Err(message) = resolve_embeds(&mut results, fetch, resolve)
+    {
+        return fail(message, 1);
+    }
     for (_, extraction) in &results {
         for warning in &extraction.warnings {
             eprintln!("quotefeed: warning: {warning}");
@@ -191,11 +220,43 @@ pub(crate) fn run(mut args: ExtractArgs) -> ExitCode {
 /// Reads the input, refusing more than `max_bytes`.
 /// Fetches a page or feed with the daemon's fetcher and its default limits, the
 /// private-address guard on; returns the body and the URL it came from.
-fn fetch_input(url: &Url, max_bytes: usize, allow_private_networks: bool) -> Result<(Vec<u8>, Option<Url>), String> {
-    let mut settings = crate::config::Config::parse("", std::path::Path::new(".")).map_err(|e| e.to_string())?.fetch;
+/// Resolves each extraction's textless embeds in place, as the daemon does (answers
+/// are not kept: there is no store).
+fn resolve_embeds(
+    results: &mut [(Option<ArticleRef>, Extraction)],
+    fetch: FetchConfig,
+    resolve: ResolveConfig,
+) -> Result<(), String> {
+    let fetcher = Arc::new(Fetcher::new(&fetch)?);
+    let resolver = Resolver::new(None, fetcher, resolve);
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("cannot start: {e}"))?;
+    for (_, extraction) in results.iter_mut() {
+        let before = extraction.quotes.len();
+        let resolution = runtime.block_on(resolver.resolve(&extraction.textless, &mut extraction.quotes));
+        let resolved: Vec<_> = extraction.quotes.iter().filter(|q| q.resolved).map(|q| q.url.clone()).collect();
+        for url in &resolution.pending {
+            extraction.warnings.push(format!("{url}: the platform could not be reached; try again later"));
+        }
+        // Embeds that became quotes are no longer "without text".
+        if extraction.quotes.len() > before {
+            extraction.textless.retain(|e| !resolved.iter().flatten().any(|u| same_post(u, &e.url)));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a resolved quote's permalink is the post an embed pointed at (the
+/// permalink may name the author where the embed said `i/web/status`).
+fn same_post(permalink: &str, embed_url: &str) -> bool {
+    let last = |u: &str| u.trim_end_matches('/').rsplit('/').next().map(str::to_string);
+    permalink == embed_url || last(permalink) == last(embed_url)
+}
+
+fn fetch_input(url: &Url, max_bytes: usize, settings: &FetchConfig) -> Result<(Vec<u8>, Option<Url>), String> {
+    let mut settings = settings.clone();
     settings.max_bytes = u64::try_from(max_bytes).unwrap_or(u64::MAX);
-    settings.allow_private_networks = allow_private_networks;
-    let fetcher = crate::fetch::Fetcher::new(&settings)?;
+    let fetcher = Fetcher::new(&settings)?;
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("cannot start: {e}"))?;
     let accept = "text/html, application/xhtml+xml, application/rss+xml, application/atom+xml, application/feed+json;q=0.9, */*;q=0.5";
