@@ -8,9 +8,9 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use quotefeed_extract::Platform;
 use serde::Deserialize;
 use toml::Spanned;
-use quotefeed_extract::Platform;
 use url::Url;
 
 use crate::safety::Limits;
@@ -276,7 +276,8 @@ fn resolve_config(raw: RawResolve, here: &Located<'_>, cache_lifetime: Duration)
     let token = raw.meta_access_token.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
     let platforms = match &raw.platforms {
         None => {
-            let mut all = vec![Platform::Twitter, Platform::Bluesky, Platform::Tiktok, Platform::Threads, Platform::Mastodon];
+            let mut all =
+                vec![Platform::Twitter, Platform::Bluesky, Platform::Tiktok, Platform::Threads, Platform::Mastodon];
             if token.is_some() {
                 all.extend([Platform::Instagram, Platform::Facebook]);
             }
@@ -297,7 +298,10 @@ fn resolve_config(raw: RawResolve, here: &Located<'_>, cache_lifetime: Duration)
                         return here.error(
                             listed.span(),
                             "[resolve] platforms",
-                            format!("\"{}\" is resolved through Meta's oEmbed, which needs [resolve] meta_access_token", p.as_str()),
+                            format!(
+                                "\"{}\" is resolved through Meta's oEmbed, which needs [resolve] meta_access_token",
+                                p.as_str()
+                            ),
                         );
                     }
                     Some(p) => platforms.push(p),

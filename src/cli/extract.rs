@@ -2,8 +2,8 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -11,9 +11,9 @@ use url::Url;
 
 use super::{EXIT_UNREADABLE, fail};
 use crate::config::{Config, FetchConfig, ResolveConfig};
+use crate::feed::{looks_like_feed, parse_feed};
 use crate::fetch::Fetcher;
 use crate::resolve::Resolver;
-use crate::feed::{looks_like_feed, parse_feed};
 use quotefeed_extract::{
     DEFAULT_MAX_BYTES, ExtractOptions, Extraction, InputFormat, MainContent, Quote, extract, extract_str,
 };

@@ -22,10 +22,10 @@ use url::Url;
 use crate::config::{Location, SourceConfig};
 use crate::feed::{Article, feed_links, looks_like_feed, parse_feed};
 use crate::fetch::{Conditional, Fetched, Fetcher, Origin, Response};
+use crate::resolve::Resolver;
 use crate::safety::{Limits, clean_quote, clean_text, truncate, web_url};
 use crate::store::{ArticleChanges, ArticleRecord, FeedInfo, PollRecord, SourceState, Store, Validators, call};
 use backoff::next_run;
-use crate::resolve::Resolver;
 use quotefeed_extract::looks_like_html;
 use quotefeed_extract::{ExtractOptions, InputFormat, MainContent, Quote, extract};
 
@@ -422,8 +422,7 @@ impl Poller {
         }
         // An article waiting for a platform is stored under a hash no feed gives, so
         // that the next poll reads it again; what it quotes so far is stored now.
-        let content_hash =
-            if resolution.pending.is_empty() { content_hash } else { format!("pending {content_hash}") };
+        let content_hash = if resolution.pending.is_empty() { content_hash } else { format!("pending {content_hash}") };
         let record = ArticleRecord {
             guid: article.id,
             url: web_url(article.url),

@@ -144,7 +144,9 @@ pub fn resolved_from(quote: &Quote) -> Option<String> {
     }
     let endpoint = match quote.platform {
         Platform::Bluesky => "a public Bluesky AppView".to_string(),
-        Platform::Mastodon | Platform::Threads => format!("the post's {} server over ActivityPub", quote.platform.label()),
+        Platform::Mastodon | Platform::Threads => {
+            format!("the post's {} server over ActivityPub", quote.platform.label())
+        }
         platform => format!("{}'s oEmbed endpoint", platform.label()),
     };
     Some(format!("Text fetched from {endpoint}: the article embeds the post without it."))

@@ -73,10 +73,8 @@ pub(super) fn render(feed: &Feed) -> Vec<u8> {
                     url: quote.quote.author.url.clone(),
                 }],
                 tags,
-                quotefeed: resolved_from(&quote.quote).map(|origin| JsonExtension {
-                    resolved: true,
-                    resolved_from: origin,
-                }),
+                quotefeed: resolved_from(&quote.quote)
+                    .map(|origin| JsonExtension { resolved: true, resolved_from: origin }),
             }
         })
         .collect();

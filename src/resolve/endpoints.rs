@@ -89,10 +89,13 @@ pub(super) async fn activity(resolver: &Resolver, embed: &TextlessEmbed) -> Resu
     };
     let actor = match status.get("attributedTo").and_then(Value::as_str).and_then(|a| Url::parse(a).ok()) {
         // A missing actor costs only the display name.
-        Some(actor_url) => resolver.json(embed.platform, &actor_url, actor_url.as_str(), ACTIVITY_ACCEPT).await.ok().flatten(),
+        Some(actor_url) => {
+            resolver.json(embed.platform, &actor_url, actor_url.as_str(), ACTIVITY_ACCEPT).await.ok().flatten()
+        }
         None => None,
     };
-    let name = actor.as_ref().and_then(|a| a.get("name").or_else(|| a.get("preferredUsername"))).and_then(Value::as_str);
+    let name =
+        actor.as_ref().and_then(|a| a.get("name").or_else(|| a.get("preferredUsername"))).and_then(Value::as_str);
     Ok(activity_quote(embed, &status, name))
 }
 

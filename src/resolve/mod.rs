@@ -111,7 +111,13 @@ impl Resolver {
     /// A JSON document from `url` (`Ok(None)` when it is gone), from the store when
     /// fresh, else fetched once however many ask at the same time. `cache_key` is
     /// the URL without secrets (an access token is not written to the store).
-    async fn json(&self, platform: Platform, url: &Url, cache_key: &str, accept: &str) -> Result<Option<Value>, String> {
+    async fn json(
+        &self,
+        platform: Platform,
+        url: &Url,
+        cache_key: &str,
+        accept: &str,
+    ) -> Result<Option<Value>, String> {
         let cell = Arc::clone(
             self.fetching.lock().unwrap_or_else(|p| p.into_inner()).entry(cache_key.to_string()).or_default(),
         );

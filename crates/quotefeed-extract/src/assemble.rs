@@ -149,10 +149,13 @@ fn attribute_paragraphs(blocks: Vec<Block>, is_html: bool) -> Vec<Block> {
         while let Some(Block::Paragraph(previous)) = out.last() {
             let mut stop_after = false;
             if is_lead_in(previous) {
-                // Two lead-ins in a row: the first is the article's, the second
-                // opens the post ("Thread on what happened:").
+                // Two lead-ins in a row before a post of several paragraphs (a
+                // thread): the first is the article's, the second opens the thread
+                // ("Here is what happened at the harbour:"). Before a one-paragraph
+                // post, the nearer one is the article's (its earlier quote may be
+                // missing from the text).
                 let before = out.len().checked_sub(2).and_then(|i| out.get(i));
-                if !matches!(before, Some(Block::Paragraph(p)) if is_lead_in(p)) || parts.len() != 1 {
+                if !matches!(before, Some(Block::Paragraph(p)) if is_lead_in(p)) || parts.len() < 2 {
                     break;
                 }
                 stop_after = true;

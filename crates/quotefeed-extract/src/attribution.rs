@@ -43,8 +43,11 @@ pub fn parse_trailing(text: &str) -> Option<Trailing> {
     let open =
         memchr::memrchr_iter(b'(', &bytes[tail..]).map(|i| tail + i).find(|&i| bytes.get(i + 1) == Some(&b'@'))?;
     let after = &text[open + 2..];
-    let handle_len =
-        after.find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '@'))).unwrap_or(after.len());
+    // A backslash may escape an underscore where the post went through Markdown
+    // ("@k\_hanazuki").
+    let handle_len = after
+        .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '@' | '\\')))
+        .unwrap_or(after.len());
     let handle = after[..handle_len].trim_end_matches('.');
     if handle.is_empty() || !after[handle_len..].starts_with(')') {
         return None;
@@ -65,7 +68,8 @@ pub fn parse_trailing(text: &str) -> Option<Trailing> {
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return None;
     }
-    Some(Trailing { dash, name: name.to_string(), handle: handle.to_string(), date_text, published })
+    let unescape = |t: &str| t.replace("\\_", "_");
+    Some(Trailing { dash, name: unescape(name), handle: unescape(handle), date_text, published })
 }
 
 /// A date in a form the date parser does not know (a language it lacks): short,
@@ -146,6 +150,12 @@ mod tests {
             parsed("Govts—devastating lives. Back home! — Qasim Rashid, Esq. (@QasimRashid) November 11, 2019");
         assert_eq!(body, "Govts—devastating lives. Back home!");
         assert_eq!(name, "Qasim Rashid, Esq.");
+    }
+
+    #[test]
+    fn markdown_escaped_underscores() {
+        let (body, name, handle, _) = parsed("netops VC — 花月かすみΛ\\_\\_Λ (@k\\_hanazuki) May 18, 2024");
+        assert_eq!((body.as_str(), name.as_str(), handle.as_str()), ("netops VC", "花月かすみΛ__Λ", "k_hanazuki"));
     }
 
     #[test]

@@ -70,8 +70,11 @@ pub fn bluesky_quote(embed: &TextlessEmbed, post: &Value) -> Option<Quote> {
             let uri = facet.get("features")?.as_array()?.iter().find_map(|f| {
                 (f.get("$type")?.as_str()? == "app.bsky.richtext.facet#link").then(|| f.get("uri")?.as_str())?
             })?;
-            (start < end && text.is_char_boundary(start) && text.is_char_boundary(end.min(text.len())) && end <= text.len())
-                .then(|| (start, end, uri.to_string()))
+            (start < end
+                && text.is_char_boundary(start)
+                && text.is_char_boundary(end.min(text.len()))
+                && end <= text.len())
+            .then(|| (start, end, uri.to_string()))
         })
         .collect();
     links.sort();
@@ -82,7 +85,11 @@ pub fn bluesky_quote(embed: &TextlessEmbed, post: &Value) -> Option<Quote> {
             continue; // overlapping facets
         }
         html.push_str(&escape_text(&text[at..*start]).replace('\n', "<br>"));
-        html.push_str(&format!("<a href=\"{}\">{}</a>", escape_text(uri).replace('"', "&quot;"), escape_text(&text[*start..*end])));
+        html.push_str(&format!(
+            "<a href=\"{}\">{}</a>",
+            escape_text(uri).replace('"', "&quot;"),
+            escape_text(&text[*start..*end])
+        ));
         at = *end;
     }
     html.push_str(&escape_text(&text[at..]).replace('\n', "<br>"));

@@ -75,7 +75,8 @@ fn instagram_captions_are_read_without_the_localized_button() {
 
 #[test]
 fn instagram_new_style_caption_in_a_language_without_a_known_phrase() {
-    let byline = format!(r#"<a href="{IG_LINK}" target="_blank">Post udostępniony przez Ola Nowak (ona/jej) (@ola_nowak)</a>"#);
+    let byline =
+        format!(r#"<a href="{IG_LINK}" target="_blank">Post udostępniony przez Ola Nowak (ona/jej) (@ola_nowak)</a>"#);
     let q = one(html(&instagram("Zobacz ten post na Instagramie", Some("Dzień dobry, Kraków!"), &byline)));
     assert_eq!(q.text, "Dzień dobry, Kraków!");
     assert_eq!(q.author.handle.as_deref(), Some("ola_nowak"), "the last (@…) is the handle");
@@ -115,7 +116,9 @@ fn facebook_page_plugins_and_link_only_blockquotes_are_not_quotes() {
         assert!(extraction.textless.is_empty(), "{page}");
     }
     // A tweet whose blockquote kept only its link is a post to resolve.
-    let extraction = html(r#"<blockquote><a href="https://twitter.com/janedoe/status/1001">https://twitter.com/janedoe/status/1001</a></blockquote>"#);
+    let extraction = html(
+        r#"<blockquote><a href="https://twitter.com/janedoe/status/1001">https://twitter.com/janedoe/status/1001</a></blockquote>"#,
+    );
     assert!(extraction.quotes.is_empty());
     assert_eq!(extraction.textless[0].url, "https://twitter.com/janedoe/status/1001");
     // A Facebook post embed still gives its post.
@@ -226,11 +229,23 @@ fn plain_text_thread_opening_with_a_colon_after_a_colon_lead_in() {
     let extraction = text(
         "The mayor posted a thread on Sunday night:\n\
          Here is what happened at the harbour:\n\
-         The ferry hit the pier at low tide. Nobody was hurt. — Sam Lee (@mayor_sam) October 4, 2019\n",
+         The ferry hit the pier at low tide.\n\
+         Nobody was hurt. — Sam Lee (@mayor_sam) October 4, 2019\n",
     );
     let q = one(extraction);
-    assert_eq!(q.text, "Here is what happened at the harbour:\nThe ferry hit the pier at low tide. Nobody was hurt.");
+    assert_eq!(q.text, "Here is what happened at the harbour:\nThe ferry hit the pier at low tide.\nNobody was hurt.");
     assert_eq!(q.context.as_deref(), Some("The mayor posted a thread on Sunday night:"));
+}
+
+#[test]
+fn plain_text_one_paragraph_post_after_two_lead_ins_keeps_the_nearer_as_context() {
+    let q = one(text(
+        "The senator, for example, called for calm:\n\
+         Colleagues have also spoken out:\n\
+         This is not democracy. — Sam Lee (@mayor_sam) October 4, 2019\n",
+    ));
+    assert_eq!(q.text, "This is not democracy.");
+    assert_eq!(q.context.as_deref(), Some("Colleagues have also spoken out:"));
 }
 
 #[test]

@@ -1,11 +1,12 @@
-//! Facebook: a `div.fb-post` holding a blockquote with the post and a "Posted by"
-//! line.
+//! Facebook: a `div.fb-post` holding a blockquote with the post's paragraphs and
+//! a closing "Posted by NAME on DATE" line.
+//!
+//! The closing line is found by structure, not by its words (Facebook prints it in
+//! the reader's language: "Publicado por", "Publicada por", "Dikirim oleh", …): it
+//! is what follows the post's last `<p>`, with a link to the author and a link on
+//! the date; without paragraphs, a last line whose last link is a date.
 
 use super::*;
-
-/// "Posted by" in the languages Facebook's embed code is most often seen in.
-const FACEBOOK_POSTED_BY: &[&str] =
-    &["Posted by", "Publiée par", "Publié par", "Gepostet von", "Publicado por", "Pubblicato da", "Geplaatst door"];
 
 /// A Facebook post embed: the post text, then "Posted by NAME on DATE".
 pub(super) fn parse(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out: &mut Vec<Block>) {
@@ -31,13 +32,10 @@ pub(super) fn parse(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_
         out.push(Block::Embed(permalink.as_deref().and_then(crate::textless::textless_from_url)));
         return;
     }
-    let posted_by = flat
-        .raw
-        .match_indices('\n')
-        .map(|(i, _)| i + 1)
-        .chain([0])
-        .filter(|&start| FACEBOOK_POSTED_BY.iter().any(|p| flat.raw[start..].trim_start().starts_with(p)))
-        .max();
+    let last_line = flat.last_line_start();
+    let closing: Vec<_> = flat.anchors.iter().filter(|a| a.start >= last_line).collect();
+    let date_closes_it = closing.len() >= 2 && closing.last().is_some_and(|a| parse_date(a.text(&flat)).is_some());
+    let posted_by = (last_line > 0 && (byline_follows_paragraphs(quote) || date_closes_it)).then_some(last_line);
     let (cut, name, author_url, published, date_link) = match posted_by {
         Some(start) => {
             let closing: Vec<_> = flat.anchors.iter().filter(|a| a.start >= start).collect();
@@ -45,7 +43,7 @@ pub(super) fn parse(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_
             let date = closing.last().filter(|_| closing.len() > 1);
             let published = date
                 .and_then(|a| parse_date(a.text(&flat)))
-                .or_else(|| flat.raw[start..].rsplit_once(" on").and_then(|(_, d)| parse_date(d)));
+                .or_else(|| flat.raw[start..].rsplit_once(char::is_whitespace).and_then(|(_, d)| parse_date(d)));
             (
                 start,
                 author.map(|a| tidy(a.text(&flat))).filter(|n| !n.is_empty()),
@@ -75,4 +73,17 @@ pub(super) fn parse(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_
             links,
         })),
     }
+}
+
+/// Whether the blockquote ends with something other than a paragraph after its
+/// paragraphs: the closing line of a post embed.
+fn byline_follows_paragraphs(quote: NodeRef<'_, Node>) -> bool {
+    let children: Vec<_> = quote.children().collect();
+    let is_paragraph = |n: &NodeRef<'_, Node>| matches!(n.value(), Node::Element(e) if e.name() == "p");
+    let Some(last_paragraph) = children.iter().rposition(is_paragraph) else { return false };
+    children[last_paragraph + 1..].iter().any(|n| match n.value() {
+        Node::Text(text) => !text.trim().is_empty(),
+        Node::Element(_) => true,
+        _ => false,
+    })
 }

@@ -11,7 +11,9 @@ use crate::textless::textless_from_url;
 /// An embed frame or AMP element.
 pub(super) fn parse(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_>, out: &mut Vec<Block>) {
     let placeholder = node.descendants().skip(1).find_map(|n| match n.value() {
-        Node::Element(e) => classify(e).filter(|k| matches!(k, Kind::Post(p) if *p != Platform::Blockquote)).map(|k| (k, n)),
+        Node::Element(e) => {
+            classify(e).filter(|k| matches!(k, Kind::Post(p) if *p != Platform::Blockquote)).map(|k| (k, n))
+        }
         _ => None,
     });
     if let Some((kind, placeholder)) = placeholder {
@@ -50,14 +52,18 @@ fn frame_src_post(src: &str) -> Option<String> {
     let query = |key: &str| url.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.into_owned());
     let segments: Vec<&str> = url.path_segments().map(|s| s.filter(|s| !s.is_empty()).collect()).unwrap_or_default();
     match (host, segments.as_slice()) {
-        ("platform.twitter.com", ["embed", ..]) => {
-            query("id").filter(|id| id.chars().all(|c| c.is_ascii_digit())).map(|id| format!("https://twitter.com/i/status/{id}"))
-        }
+        ("platform.twitter.com", ["embed", ..]) => query("id")
+            .filter(|id| id.chars().all(|c| c.is_ascii_digit()))
+            .map(|id| format!("https://twitter.com/i/status/{id}")),
         ("embed.bsky.app", ["embed", did, "app.bsky.feed.post", rkey]) => {
             Some(format!("https://bsky.app/profile/{did}/post/{rkey}"))
         }
-        ("threads.net" | "threads.com", [user, "post", code, ..]) => Some(format!("https://www.threads.net/{user}/post/{code}")),
-        ("instagram.com", [kind @ ("p" | "reel"), code, ..]) => Some(format!("https://www.instagram.com/{kind}/{code}/")),
+        ("threads.net" | "threads.com", [user, "post", code, ..]) => {
+            Some(format!("https://www.threads.net/{user}/post/{code}"))
+        }
+        ("instagram.com", [kind @ ("p" | "reel"), code, ..]) => {
+            Some(format!("https://www.instagram.com/{kind}/{code}/"))
+        }
         ("facebook.com", ["plugins", "post.php"]) => query("href"),
         _ => None,
     }

@@ -15,8 +15,8 @@ mod threads;
 mod tiktok;
 
 use ego_tree::NodeRef;
-use scraper::node::Element;
 use scraper::Node;
+use scraper::node::Element;
 use url::Url;
 
 use crate::attribution::{Trailing, parse_dash_name, parse_trailing};

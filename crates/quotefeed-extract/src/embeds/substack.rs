@@ -35,7 +35,10 @@ pub(super) fn parse(element: &Element, ctx: &mut Ctx<'_>, out: &mut Vec<Block>) 
     }
     // "Fri Jun 12 18:56:44 +0000 2020", as Twitter's API printed dates.
     let published = field("date").and_then(|d| {
-        chrono::DateTime::parse_from_str(d, "%a %b %d %H:%M:%S %z %Y").ok().map(|t| t.to_rfc3339()).or_else(|| parse_date(d))
+        chrono::DateTime::parse_from_str(d, "%a %b %d %H:%M:%S %z %Y")
+            .ok()
+            .map(|t| t.to_rfc3339())
+            .or_else(|| parse_date(d))
     });
     out.push(Block::Quote(Draft {
         text,
