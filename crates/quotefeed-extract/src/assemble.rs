@@ -227,13 +227,23 @@ const PULL_QUOTE_CANDIDATES: usize = 16;
 /// A cited pull quote repeats words of a quote by the same person in the same
 /// article: keep the full quote only.
 fn drop_repeated_pull_quotes(quotes: &mut Vec<Quote>) {
-    let normalized: Vec<String> = quotes.iter().map(|q| normalize_for_comparison(&q.text)).collect();
+    // Only block quotes can be pull quotes: most articles (embedded posts only) have
+    // nothing to compare.
+    if !quotes.iter().any(|q| q.platform == Platform::Blockquote) {
+        return;
+    }
     let mut by_author: HashMap<Option<&str>, Vec<usize>> = HashMap::new();
     for (i, quote) in quotes.iter().enumerate() {
         by_author.entry(quote.author.name.as_deref()).or_default().push(i);
     }
+    let compared =
+        by_author.values().filter(|g| g.len() > 1 && g.iter().any(|&i| quotes[i].platform == Platform::Blockquote));
+    let mut normalized: Vec<String> = vec![String::new(); quotes.len()];
+    for &i in compared.clone().flatten() {
+        normalized[i] = normalize_for_comparison(&quotes[i].text);
+    }
     let mut repeated: Vec<usize> = Vec::new();
-    for group in by_author.values().filter(|g| g.len() > 1) {
+    for group in compared {
         let mut longest = group.clone();
         longest.sort_by_key(|&i| std::cmp::Reverse(normalized[i].len()));
         longest.truncate(PULL_QUOTE_CANDIDATES);
