@@ -105,9 +105,7 @@ url = "{}"
         .unwrap();
     type Row = (String, String, Option<String>, Option<String>, Option<String>, Option<String>, bool, Option<String>);
     let rows: Vec<Row> = rows
-        .query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
-        })
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))
         .unwrap()
         .map(Result::unwrap)
         .collect();
@@ -140,7 +138,9 @@ url = "{}"
     assert_eq!(items.len(), 4);
     assert!(items.iter().all(|i| i["_quotefeed"]["resolved"] == true), "{json:#}");
     let atom = std::fs::read_to_string(setup.dir.path().join("site/feeds/all.atom")).unwrap();
-    for origin in ["Text fetched from a public Bluesky AppView", "s oEmbed endpoint: the article embeds the post without it"] {
+    for origin in
+        ["Text fetched from a public Bluesky AppView", "s oEmbed endpoint: the article embeds the post without it"]
+    {
         assert!(atom.contains(origin), "{origin}: {atom}");
     }
 }
@@ -177,4 +177,32 @@ fn instagram_and_facebook_need_a_meta_token() {
     let setup = Setup::new("[resolve]\nplatforms = [\"myspace\"]\n");
     let error = common::stderr(&setup.quotefeed(&["check"]));
     assert!(error.contains("\"myspace\" is not one of"), "{error}");
+}
+
+#[test]
+fn a_platform_that_stays_unreachable_is_given_up_after_three_polls() {
+    let remote = Remote::start();
+    let port = remote.port();
+    remote.set("/oembed-twitter", Route::Status { status: 503, retry_after: None });
+    let body =
+        "&lt;p&gt;Still down:&lt;/p&gt;&lt;amp-twitter data-tweetid=\"1181234567890123457\"&gt;&lt;/amp-twitter&gt;";
+    remote.set(
+        "/feed.xml",
+        Route::feed(format!(
+            "<rss version=\"2.0\"><channel><title>T</title><item><title>A</title><link>https://news.example/a</link><guid>a</guid><description>{body}</description></item></channel></rss>"
+        )),
+    );
+    let setup = Setup::new(&format!(
+        "[fetch]\nallow_private_networks = true\n[fetch.hosts]\n\"publish.twitter.test\" = \"127.0.0.1\"\n[resolve.endpoints]\ntwitter = \"http://publish.twitter.test:{port}/oembed-twitter\"\n[[sources]]\nname = \"n\"\nurl = \"{}\"\n",
+        remote.url("/feed.xml")
+    ));
+    for poll in 1..=2 {
+        let report = setup.poll();
+        assert!(report.contains("1 embedded post to ask for again"), "poll {poll}: {report}");
+    }
+    let report = setup.poll();
+    assert!(!report.contains("ask for again"), "the third failure gives up: {report}");
+    assert!(setup.poll().contains("nothing new"), "the feed is done: its validators are kept");
+    assert_eq!(remote.hits("/oembed-twitter"), 3);
+    assert_eq!(setup.count("articles"), 1);
 }

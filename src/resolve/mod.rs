@@ -14,7 +14,8 @@
 //! time limits), at most `[resolve] rate_limit` per minute per platform. Answers,
 //! and posts that are gone, are kept in the store for `[resolve] cache_lifetime`
 //! and fetched once however many articles embed them. A transient failure (timeout,
-//! 5xx, 429) is not kept: the article is marked for another look at the next poll.
+//! 5xx, 429) is not kept: the article is marked for another look at the next poll,
+//! up to three polls in a row, after which the post counts as gone for a while.
 
 mod endpoints;
 
@@ -32,6 +33,10 @@ use url::Url;
 use crate::config::ResolveConfig;
 use crate::fetch::{Conditional, FetchError, Fetched, Fetcher, Origin};
 use crate::store::{Store, call};
+
+/// How many polls in a row an unreachable platform is asked about a post before the
+/// post is given up (until the cache lifetime passes): the article is then done.
+const GIVE_UP_AFTER: u32 = 3;
 
 /// What a lookup of one URL came to.
 #[derive(Debug, Clone)]
@@ -157,7 +162,19 @@ impl Resolver {
                 }
             },
             Ok(Fetched::NotModified { .. }) => Lookup::Gone,
-            Err(e) if is_transient(&e) => return Lookup::Transient(format!("{cache_key}: {e}")),
+            Err(e) if is_transient(&e) => {
+                let Some(store) = &self.store else { return Lookup::Transient(format!("{cache_key}: {e}")) };
+                let key = cache_key.to_string();
+                return match call(store, move |s| s.record_status_failure(&key, now, GIVE_UP_AFTER)).await {
+                    Ok(true) => {
+                        tracing::warn!(
+                            "{cache_key}: {e}; unreachable {GIVE_UP_AFTER} times in a row, given up for now"
+                        );
+                        Lookup::Gone
+                    }
+                    _ => Lookup::Transient(format!("{cache_key}: {e}")),
+                };
+            }
             Err(e) => {
                 tracing::warn!("{cache_key}: {e}");
                 Lookup::Gone

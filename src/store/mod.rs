@@ -537,26 +537,50 @@ impl Store {
         Ok(changes)
     }
 
-    /// A cached remote document (a Mastodon status), if fetched after `since`.
-    /// `Some(None)` records that fetching it failed.
+    /// A platform's answer about an embedded post (a status, an oEmbed document), if
+    /// fetched after `since`. `Some(None)` records that the post is gone.
     pub fn cached_status(&self, url: &str, since: i64) -> Result<Option<Option<String>>> {
         self.read(|c| {
-            c.query_row("SELECT body FROM status_cache WHERE url = ?1 AND fetched_at >= ?2", params![url, since], |r| {
-                r.get(0)
-            })
+            c.query_row(
+                "SELECT body FROM status_cache WHERE url = ?1 AND fetched_at >= ?2 AND failures = 0",
+                params![url, since],
+                |r| r.get(0),
+            )
             .optional()
         })
     }
 
-    /// Caches a remote document (or, with `None`, the failure to fetch it).
+    /// Keeps a platform's answer (or, with `None`, that the post is gone).
     pub fn cache_status(&self, url: &str, body: Option<&str>, now: i64) -> Result<()> {
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO status_cache (url, fetched_at, body) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (url) DO UPDATE SET fetched_at = excluded.fetched_at, body = excluded.body",
+                "INSERT INTO status_cache (url, fetched_at, body, failures) VALUES (?1, ?2, ?3, 0)
+                 ON CONFLICT (url) DO UPDATE SET fetched_at = excluded.fetched_at, body = excluded.body, failures = 0",
                 params![url, now, body],
             )
             .map(drop)
+        })
+    }
+
+    /// Counts one more time a platform could not be reached about a post. After
+    /// `give_up_after` times in a row the post is kept as gone (for the cache
+    /// lifetime) and `true` is returned: a platform that stays unreachable must not
+    /// keep an article, and its feed, from ever being done.
+    pub fn record_status_failure(&self, url: &str, now: i64, give_up_after: u32) -> Result<bool> {
+        self.write(|tx| {
+            let failures: u32 = tx.query_row(
+                "INSERT INTO status_cache (url, fetched_at, body, failures) VALUES (?1, ?2, NULL, 1)
+                 ON CONFLICT (url) DO UPDATE SET fetched_at = excluded.fetched_at, body = NULL,
+                   failures = status_cache.failures + 1
+                 RETURNING failures",
+                params![url, now],
+                |r| r.get(0),
+            )?;
+            if failures < give_up_after {
+                return Ok(false);
+            }
+            tx.execute("UPDATE status_cache SET failures = 0 WHERE url = ?1", [url])?;
+            Ok(true)
         })
     }
 

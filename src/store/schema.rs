@@ -155,9 +155,11 @@ const MIGRATIONS: &[&str] = &[
         paused_until INTEGER
     ) STRICT;
     ",
-    // 5: quotes whose text was fetched from the platform (the embed had none).
+    // 5: quotes whose text was fetched from the platform (the embed had none), and
+    // how many times in a row a platform could not be reached about a post.
     "
     ALTER TABLE quotes ADD COLUMN resolved INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE status_cache ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
     ",
 ];
 

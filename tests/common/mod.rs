@@ -227,11 +227,16 @@ impl Setup {
         setup
     }
 
-    /// Replaces the configuration.
+    /// Replaces the configuration. Unless it has a `[resolve]` section, embeds without
+    /// text are resolved only where the post's own server is named in the article
+    /// (Mastodon, Threads): tests never reach the platforms' real endpoints.
     pub fn write_config(&self, config: &str) {
         let mut text = config.to_string();
         if !text.contains("[storage]") {
             text = format!("[storage]\npath = \"quotefeed.db\"\n\n{text}");
+        }
+        if !text.contains("[resolve") {
+            text = format!("{text}\n[resolve]\nplatforms = [\"mastodon\", \"threads\"]\n");
         }
         std::fs::write(self.config_path(), text).unwrap();
     }
