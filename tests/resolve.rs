@@ -206,3 +206,45 @@ fn a_platform_that_stays_unreachable_is_given_up_after_three_polls() {
     assert_eq!(remote.hits("/oembed-twitter"), 3);
     assert_eq!(setup.count("articles"), 1);
 }
+
+#[test]
+fn instagram_is_resolved_through_meta_only_with_a_token_and_the_token_is_not_stored() {
+    let remote = Remote::start();
+    let port = remote.port();
+    remote.set("/instagram_oembed", json(fixture("resolve/instagram-oembed.json")));
+    let body = "&lt;p&gt;On the pier:&lt;/p&gt;&lt;amp-instagram data-shortcode=\"C5xYzAbCdEf\" width=\"400\" height=\"400\"&gt;&lt;/amp-instagram&gt;";
+    remote.set(
+        "/feed.xml",
+        Route::feed(format!(
+            "<rss version=\"2.0\"><channel><title>T</title><item><title>A</title><link>https://news.example/a</link><guid>a</guid><description>{body}</description></item></channel></rss>"
+        )),
+    );
+    let config = |token: &str| {
+        format!(
+            "[fetch]\nallow_private_networks = true\n[fetch.hosts]\n\"graph.test\" = \"127.0.0.1\"\n[resolve]\n{token}[resolve.endpoints]\ninstagram = \"http://graph.test:{port}/instagram_oembed\"\n[[sources]]\nname = \"n\"\nurl = \"{}\"\n",
+            remote.url("/feed.xml")
+        )
+    };
+    // Without a token Instagram is not asked.
+    let setup = Setup::new(&config(""));
+    assert!(setup.poll().contains("0 quotes added"));
+    assert_eq!(remote.hits("/instagram_oembed"), 0);
+
+    let setup = Setup::new(&config("meta_access_token = \"123|secret-client-token\"\n"));
+    let report = setup.poll();
+    assert!(report.contains("1 quote added"), "{report}");
+    let (text, handle, url): (String, String, String) = setup
+        .db()
+        .query_row("SELECT text, author_handle, url FROM quotes", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap();
+    assert_eq!(text, "Nap in the sun on the pier 🐈 #harbourlife");
+    assert_eq!(handle, "harbour.cat");
+    assert_eq!(url, "https://www.instagram.com/p/C5xYzAbCdEf/");
+    let cached: Vec<String> = {
+        let db = setup.db();
+        let mut statement = db.prepare("SELECT url FROM status_cache").unwrap();
+        statement.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    assert_eq!(cached.len(), 1);
+    assert!(!cached[0].contains("secret"), "the token is not written to the store: {}", cached[0]);
+}
