@@ -67,7 +67,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
 }
 
 /// Writes every feed (all, each source, each author; every format) and every page
-/// (front page, sources, authors, quotes) under `out`, with the URLs' paths:
+/// (front page, sources, authors, tags, quotes) under `out`, with the URLs' paths:
 /// `feeds/all.atom`, `quotes/ID.html`, ….
 pub fn export(store: &Store, base: &Url, out: &Path) -> Result<Exported, ExportError> {
     let mut exported = Exported::default();
@@ -76,6 +76,9 @@ pub fn export(store: &Store, base: &Url, out: &Path) -> Result<Exported, ExportE
     requests.extend(sources.iter().map(|s| FeedRequest::Source(s.name.clone())));
     let authors = store.authors()?;
     requests.extend(authors.iter().map(|a| FeedRequest::Author(a.platform, a.handle.clone())));
+    // Hashtags are letters, digits and underscores: safe as file names.
+    let tags = store.tags()?;
+    requests.extend(tags.iter().map(|t| FeedRequest::Tag(t.name.clone())));
     for request in &requests {
         if let FeedRequest::Author(_, handle) = request
             && !is_safe_handle(handle)
@@ -109,6 +112,9 @@ pub fn export(store: &Store, base: &Url, out: &Path) -> Result<Exported, ExportE
     for author in authors.iter().filter(|a| is_safe_handle(&a.handle)) {
         let document = site::author(store, base, author.platform, &author.handle, 1)?;
         page(format!("authors/{}/{}.html", author.platform, author.handle), document)?;
+    }
+    for tag in &tags {
+        page(format!("tags/{}.html", tag.name), site::tag(store, base, &tag.name, 1)?)?;
     }
     for id in store.quote_ids()? {
         page(format!("quotes/{id}.html"), site::quote(store, base, &id)?)?;

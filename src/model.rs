@@ -4,7 +4,7 @@
 //! from one place), and the [`Article`] of a source feed that quotes them.
 
 use chrono::{DateTime, Utc};
-pub use quotefeed_extract::{Author, Platform, Quote};
+pub use quotefeed_extract::{Author, Platform, Quote, hashtag_spans, hashtags};
 
 /// The ActivityPub actor that posts everything one person said, across sources:
 /// `PLATFORM.handle` in lowercase (`twitter.aoc`, `bluesky.mira.bsky.social`), a

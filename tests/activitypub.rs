@@ -116,10 +116,24 @@ fn webfinger_actor_and_nodeinfo_have_the_expected_shapes() {
     assert!(create["object"].get("summary").is_none(), "no content warning");
     let note_id = create["object"]["id"].as_str().unwrap();
     assert_eq!(activity_json(note_id)["content"], create["object"]["content"], "notes can be fetched");
-    let tagged = items.iter().find(|i| i["object"]["content"].as_str().unwrap().contains("#Bolivia")).unwrap();
+    // Hashtags: a `tag` entry per tag whose href is our /tags page, and the same link
+    // in the content, as Mastodon marks hashtags.
+    let tag_page = format!("{base}tags/bolivia");
+    let tagged = items
+        .iter()
+        .find(|i| i["object"]["content"].as_str().unwrap().contains(&format!("href=\"{tag_page}\"")))
+        .unwrap();
+    assert!(tagged["object"]["content"].as_str().unwrap().contains("rel=\"tag\">#<span>Bolivia</span></a>"));
     assert!(
-        tagged["object"]["tag"].as_array().unwrap().iter().any(|t| t["type"] == "Hashtag" && t["name"] == "#Bolivia")
+        tagged["object"]["tag"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["type"] == "Hashtag" && t["name"] == "#bolivia" && t["href"] == tag_page.as_str())
     );
+    let page = get(&tag_page);
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("#bolivia"), "the tag's page lists its quotes");
 
     let links: Value = serde_json::from_slice(&get(&format!("{base}.well-known/nodeinfo")).body).unwrap();
     let nodeinfo_url = links["links"][0]["href"].as_str().unwrap().to_string();
@@ -291,7 +305,8 @@ fn notes_use_only_what_mastodon_keeps_and_anyone_may_quote_them() {
             .filter_map(scraper::ElementRef::wrap)
             .map(|e| e.value().name().to_string())
             .collect();
-        assert!(names.iter().all(|n| ["html", "p", "br", "a"].contains(&n.as_str())), "{names:?} in {content}");
+        // Mastodon keeps p, br, a and the span of a hashtag link.
+        assert!(names.iter().all(|n| ["html", "p", "br", "a", "span"].contains(&n.as_str())), "{names:?} in {content}");
         assert!(content.contains("— "), "a plain-text attribution line: {content}");
         assert!(content.contains("Quoted in:"), "{content}");
         assert_eq!(

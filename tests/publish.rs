@@ -67,6 +67,34 @@ fn pages_link_their_feeds_and_escape_what_they_show() {
     assert_eq!(author.matches("<article class=\"quote\"").count(), 2);
     let source = get(&format!("{base}sources/news")).text();
     assert_eq!(source.matches("<article class=\"quote\"").count(), 16);
+
+    // Hashtags have pages and feeds, whatever the case they are written in.
+    let texts: Vec<String> = {
+        let db = setup.db();
+        let mut statement = db.prepare("SELECT text FROM quotes").unwrap();
+        statement.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    // "#Bolivia" as a whole word ("#BoliviaCoup" is another tag).
+    let tagged = texts
+        .iter()
+        .map(|t| t.to_lowercase())
+        .filter(|t| {
+            t.match_indices("#bolivia")
+                .any(|(i, m)| !t[i + m.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+        })
+        .count() as i64;
+    assert_eq!(tagged, 1);
+    let tag = get(&format!("{base}tags/Bolivia"));
+    assert_eq!(tag.status, 200);
+    assert_eq!(tag.text().matches("<article class=\"quote\"").count() as i64, tagged, "{}", tag.text());
+    assert!(tag.text().contains(&format!("{base}feeds/tag/bolivia.atom")), "the tag's feeds");
+    let atom = get(&format!("{base}feeds/tag/bolivia.atom"));
+    assert_eq!(atom.status, 200);
+    let document = roxmltree::Document::parse(std::str::from_utf8(&atom.body).unwrap()).unwrap();
+    let entries = document.descendants().filter(|n| n.has_tag_name("entry")).count() as i64;
+    assert_eq!(entries, tagged);
+    assert_eq!(get(&format!("{base}tags/nosuchtag")).status, 404);
+    assert_eq!(get(&format!("{base}feeds/tag/nosuchtag.rss")).status, 404);
 }
 
 #[test]
@@ -83,10 +111,12 @@ fn export_writes_the_same_feeds_and_pages_as_static_files() {
         "feeds/all.json",
         "feeds/source/news.atom",
         "feeds/author/twitter/DrJillStein.atom",
+        "feeds/tag/bolivia.atom",
     ] {
         let file = std::fs::read(out.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
         assert_eq!(file, get(&format!("{base}{path}")).body, "{path} is what the server serves");
     }
+    assert_eq!(std::fs::read(out.join("tags/bolivia.html")).unwrap(), get(&format!("{base}tags/bolivia")).body);
     assert!(std::fs::read_to_string(out.join("index.html")).unwrap().contains("Quotes from the news"));
     let quotes = std::fs::read_dir(out.join("quotes")).unwrap().count();
     assert_eq!(quotes, 16);

@@ -77,6 +77,11 @@ impl Urls {
         format!("{}quotes/{quote_id}", self.base)
     }
 
+    /// The page of a hashtag (`/tags/NAME`).
+    pub fn tag_page(&self, tag: &str) -> String {
+        format!("{}{}", self.base, crate::publish::tag_page_path(tag))
+    }
+
     /// Whether a request's `Host` header names this server (with or without the
     /// default port).
     pub fn is_our_host(&self, host: &str) -> bool {
@@ -123,7 +128,8 @@ pub fn actor_name(kind: &FeedKind) -> String {
         FeedKind::Source(source) => source.name.clone(),
         FeedKind::Author(author) => crate::model::author_actor(author.platform, &author.handle)
             .unwrap_or_else(|| crate::model::ALL_ACTOR.to_string()),
-        FeedKind::All => crate::model::ALL_ACTOR.to_string(),
+        // A hashtag has pages and feeds but no account.
+        FeedKind::All | FeedKind::Tag(_) => crate::model::ALL_ACTOR.to_string(),
     }
 }
 
@@ -214,33 +220,13 @@ pub fn nodeinfo(actors: i64, posts: i64) -> Value {
     })
 }
 
-/// The `#hashtags` in a text, each once.
-fn hashtags(text: &str) -> Vec<String> {
-    let mut tags: Vec<String> = Vec::new();
-    let mut previous = ' ';
-    for (i, c) in text.char_indices() {
-        if c == '#' && !(previous.is_alphanumeric() || previous == '_' || previous == '&') {
-            let rest = &text[i + 1..];
-            let length = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
-            let tag = &rest[..length];
-            if !tag.is_empty()
-                && !tag.chars().all(|c| c.is_ascii_digit())
-                && !tags.iter().any(|t| t.eq_ignore_ascii_case(tag))
-            {
-                tags.push(tag.to_string());
-            }
-        }
-        previous = c;
-    }
-    tags
-}
-
 /// The note in which `actor` posts a quote.
 pub fn note(urls: &Urls, actor: &str, quote: &PublishedQuote) -> Value {
     let page = urls.quote_page(&quote.quote.id);
-    let tags: Vec<Value> = hashtags(&quote.quote.text)
+    // Mastodon links a hashtag of the content when a `tag` entry has its href.
+    let tags: Vec<Value> = crate::model::hashtags(&quote.quote.text)
         .into_iter()
-        .map(|tag| json!({"type": "Hashtag", "name": format!("#{tag}"), "href": page}))
+        .map(|tag| json!({"type": "Hashtag", "name": format!("#{tag}"), "href": urls.tag_page(&tag)}))
         .collect();
     let mut note = json!({
         "id": urls.note(actor, &quote.quote.id),
@@ -250,7 +236,7 @@ pub fn note(urls: &Urls, actor: &str, quote: &PublishedQuote) -> Value {
         "published": timestamp(quote.cited_at),
         "to": [PUBLIC],
         "cc": [urls.followers(actor)],
-        "content": note_html(quote),
+        "content": note_html(quote, urls.base()),
         "sensitive": false,
         "tag": tags,
         // FEP-044f: anyone may quote this note, approved at once.
@@ -420,11 +406,6 @@ pub fn counted_collection(id: &str, total: i64) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hashtags_are_found_once() {
-        assert_eq!(hashtags("#Bolivia NOW #bolivia and #ElGolpe! C# a#b #123 (#ok)"), vec!["Bolivia", "ElGolpe", "ok"]);
-    }
 
     #[test]
     fn urls() {

@@ -168,6 +168,8 @@ pub fn router(site: Arc<Site>) -> Router {
         .route("/feeds/{file}", get(feed_all))
         .route("/feeds/source/{file}", get(feed_source))
         .route("/feeds/author/{platform}/{file}", get(feed_author))
+        .route("/tags/{name}", get(tag_page))
+        .route("/feeds/tag/{file}", get(feed_tag))
         .route("/status", get(status_page))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -311,6 +313,16 @@ async fn feed_author(
     }
 }
 
+async fn feed_tag(
+    State(state): State<Arc<Site>>,
+    Path(file): Path<String>,
+    Query(query): Query<FeedQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let kind = |name: &str| Some(FeedRequest::Tag(name.to_string()));
+    feed_file(state, headers, &file, query, kind, "no such feed (the tag ends in .rss, .atom or .json)").await
+}
+
 fn page(revision: u64, document: site::Document) -> Rendered {
     Rendered::new(revision, "text/html; charset=utf-8", PAGE_MAX_AGE, document.last_modified, document.body)
 }
@@ -373,12 +385,27 @@ async fn source_page(
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Response {
+    let (key, missing) = (format!("sources/{name}"), format!("no source named \"{name}\""));
+    named_list_page(state, query, headers, key, missing, name, site::source).await
+}
+
+/// Renders page N of the quotes of something named (`site::source`, `site::tag`).
+type NamedPage = fn(&Store, &Url, &str, usize) -> Result<Option<site::Document>, StoreError>;
+
+/// A page of the quotes of something named by one path segment (a source, a
+/// hashtag), rendered by `render`.
+async fn named_list_page(
+    state: Arc<Site>,
+    query: PageQuery,
+    headers: HeaderMap,
+    key: String,
+    missing: String,
+    name: String,
+    render: NamedPage,
+) -> Response {
     let Some(number) = query.number() else { return bad_page() };
     let base = state.base();
-    let missing = format!("no source named \"{name}\"");
-    let key = format!("sources/{name}");
-    let render =
-        move |store: &Store, revision| Ok(site::source(store, &base, &name, number)?.map(|d| page(revision, d)));
+    let render = move |store: &Store, revision| Ok(render(store, &base, &name, number)?.map(|d| page(revision, d)));
     list_page(&state, key, number, &headers, render, &missing).await
 }
 
@@ -397,6 +424,16 @@ async fn author_page(
         Ok(site::author(store, &base, platform, &handle, number)?.map(|d| page(revision, d)))
     };
     list_page(&state, key, number, &headers, render, &missing).await
+}
+
+async fn tag_page(
+    State(state): State<Arc<Site>>,
+    Path(name): Path<String>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (key, missing) = (format!("tags/{}", name.to_lowercase()), format!("no quotes tagged #{name}"));
+    named_list_page(state, query, headers, key, missing, name, site::tag).await
 }
 
 /// The operator's status page: rendered on each request (it shows times).

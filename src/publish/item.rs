@@ -5,7 +5,9 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use maud::{Markup, PreEscaped, html};
 use sha2::{Digest, Sha256};
 
-use crate::model::{Author, Platform, Quote};
+use url::Url;
+
+use crate::model::{Author, Platform, Quote, hashtag_spans};
 use crate::store::PublishedQuote;
 
 /// The stable id of a quote's item in every feed: a `urn:uuid:` made from the quote
@@ -152,15 +154,30 @@ pub fn resolved_from(quote: &Quote) -> Option<String> {
     Some(format!("Text fetched from {endpoint}: the article embeds the post without it."))
 }
 
+/// Text with each `#hashtag` linked to its page, as Mastodon marks hashtags
+/// (`a.mention.hashtag[rel=tag]`), so that the note's `tag` entries match.
+fn with_hashtag_links(text: &str, base: &Url) -> Markup {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (span, tag) in hashtag_spans(text) {
+        let href = format!("{base}{}", super::tag_page_path(tag));
+        let linked = html! { (&text[at..span.start]) a.mention.hashtag href=(href) rel="tag" { "#" span { (tag) } } };
+        out.push_str(&linked.into_string());
+        at = span.end;
+    }
+    out.push_str(&html! { (&text[at..]) }.into_string());
+    PreEscaped(out)
+}
+
 /// The quote as HTML that Mastodon keeps whole, which allows only `p`, `br` and
 /// `a` (it flattens blockquotes, lists and `time`): the quote's paragraphs, a
 /// plain-text attribution line ("— Name (@handle) on Platform, date") with the
 /// link to the original, and "Quoted in" with each citing article.
-pub fn note_html(quote: &PublishedQuote) -> String {
+pub fn note_html(quote: &PublishedQuote, base: &Url) -> String {
     let q = &quote.quote;
     let who = display_author(&q.author, q.platform);
     html! {
-        @for paragraph in q.text.split("\n").filter(|p| !p.trim().is_empty()) { p { (paragraph) } }
+        @for paragraph in q.text.split("\n").filter(|p| !p.trim().is_empty()) { p { (with_hashtag_links(paragraph, base)) } }
         p {
             "— " (who)
             @if q.platform != Platform::Blockquote { " on " (q.platform.label()) }

@@ -14,7 +14,7 @@ use url::Url;
 
 use crate::model::Platform;
 use crate::safety::path_segment;
-use crate::store::{AuthorSummary, PublishedQuote, Selection, SourceSummary};
+use crate::store::{AuthorSummary, PublishedQuote, Selection, SourceSummary, TagSummary};
 
 pub use item::{display_author, item_id, item_link, item_title, note_html, quote_html, resolved_from};
 
@@ -82,6 +82,8 @@ pub enum FeedKind {
     Source(SourceSummary),
     /// One person's quotes.
     Author(AuthorSummary),
+    /// The quotes with a hashtag.
+    Tag(TagSummary),
 }
 
 impl FeedKind {
@@ -91,6 +93,7 @@ impl FeedKind {
             FeedKind::All => Selection::All,
             FeedKind::Source(source) => Selection::Source(&source.name),
             FeedKind::Author(author) => Selection::Author { platform: author.platform, handle: &author.handle },
+            FeedKind::Tag(tag) => Selection::Tag(&tag.name),
         }
     }
 
@@ -110,6 +113,7 @@ impl FeedKind {
             FeedKind::All => "feeds/all".into(),
             FeedKind::Source(source) => format!("feeds/source/{}", source.name),
             FeedKind::Author(author) => format!("feeds/author/{}/{}", author.platform, path_segment(&author.handle)),
+            FeedKind::Tag(tag) => format!("feeds/tag/{}", path_segment(&tag.name)),
         }
     }
 
@@ -119,6 +123,7 @@ impl FeedKind {
             FeedKind::All => String::new(),
             FeedKind::Source(source) => format!("sources/{}", source.name),
             FeedKind::Author(author) => author_page_path(author.platform, &author.handle),
+            FeedKind::Tag(tag) => tag_page_path(&tag.name),
         }
     }
 
@@ -130,6 +135,7 @@ impl FeedKind {
             FeedKind::Author(author) => {
                 format!("{} on {}, as quoted in the news", author_label(author), author.platform.label())
             }
+            FeedKind::Tag(tag) => format!("Quotes tagged #{}", tag.name),
         }
     }
 
@@ -148,6 +154,7 @@ impl FeedKind {
                 author.handle,
                 author.platform.label()
             ),
+            FeedKind::Tag(tag) => format!("The quoted posts that carry #{}, one item per quote.", tag.name),
         }
     }
 
@@ -207,6 +214,11 @@ pub fn item_date(quote: &PublishedQuote) -> DateTime<Utc> {
 /// The path of an author's page.
 fn author_page_path(platform: Platform, handle: &str) -> String {
     format!("authors/{platform}/{}", path_segment(handle))
+}
+
+/// The path of a hashtag's page (`tags/NAME`).
+pub fn tag_page_path(tag: &str) -> String {
+    format!("tags/{}", path_segment(&tag.to_lowercase()))
 }
 
 /// An author for people: "Name (@handle)", or "@handle".

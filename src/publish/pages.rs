@@ -8,10 +8,10 @@ use maud::{DOCTYPE, Markup, html};
 use url::Url;
 
 use super::item::{human_date, quote_body};
-use super::{FeedKind, Format, author_label, author_page_path, display_author};
+use super::{FeedKind, Format, author_label, author_page_path, display_author, tag_page_path};
 use crate::fetch::host_header;
 use crate::model::Platform;
-use crate::store::{AuthorSummary, PublishedQuote, QueuedInbox, SourceSummary};
+use crate::store::{AuthorSummary, PublishedQuote, QueuedInbox, SourceSummary, TagSummary};
 
 /// The pages' stylesheet, served as `/style.css` (a separate file, so that the
 /// Content-Security-Policy can forbid inline styles).
@@ -259,6 +259,20 @@ pub fn author(base: &Url, author: &AuthorSummary, quotes: &Paged) -> String {
         (page_links(base, &author_page_path(author.platform, &author.handle), quotes))
     };
     layout(base, &who, &[(&kind, &format!("Quotes of {who}"))], content)
+}
+
+/// A hashtag's page: the quotes that carry it, newest first.
+pub fn tag(base: &Url, tag: &TagSummary, quotes: &Paged) -> String {
+    let kind = FeedKind::Tag(tag.clone());
+    let title = format!("#{}", tag.name);
+    let content = html! {
+        h1 { (title) }
+        p.muted { (counted(tag.quotes, "quote")) }
+        p { (feed_links(base, &kind)) }
+        @for quote in &quotes.quotes { (quote_card(base, quote, true)) }
+        (page_links(base, &tag_page_path(&tag.name), quotes))
+    };
+    layout(base, &title, &[(&kind, &format!("Quotes tagged {title}"))], content)
 }
 
 /// What the status page shows of one source.

@@ -36,6 +36,8 @@ pub enum FeedRequest {
     Source(String),
     /// `/feeds/author/PLATFORM/HANDLE`
     Author(Platform, String),
+    /// `/feeds/tag/NAME`
+    Tag(String),
 }
 
 impl FeedRequest {
@@ -45,6 +47,7 @@ impl FeedRequest {
             FeedRequest::All => "feeds/all".into(),
             FeedRequest::Source(name) => format!("feeds/source/{name}"),
             FeedRequest::Author(platform, handle) => format!("feeds/author/{platform}/{}", handle.to_lowercase()),
+            FeedRequest::Tag(tag) => format!("feeds/tag/{}", tag.to_lowercase()),
         }
     }
 
@@ -54,6 +57,7 @@ impl FeedRequest {
             FeedRequest::All => "no such feed".into(),
             FeedRequest::Source(name) => format!("no source named \"{name}\""),
             FeedRequest::Author(platform, handle) => format!("no quotes of @{handle} on {}", platform.label()),
+            FeedRequest::Tag(tag) => format!("no quotes tagged #{tag}"),
         }
     }
 
@@ -63,6 +67,7 @@ impl FeedRequest {
             FeedRequest::All => Some(FeedKind::All),
             FeedRequest::Source(name) => store.source(name)?.map(FeedKind::Source),
             FeedRequest::Author(platform, handle) => store.author(*platform, handle)?.map(FeedKind::Author),
+            FeedRequest::Tag(tag) => store.tag(tag)?.map(FeedKind::Tag),
         })
     }
 }
@@ -111,6 +116,13 @@ pub fn source(store: &Store, base: &Url, name: &str, page_number: usize) -> Resu
     let Some(source) = store.source(name)? else { return Ok(None) };
     let quotes = paged(store, Selection::Source(&source.name), page_number, PAGE_QUOTES)?;
     Ok(Some(page(pages::source(base, &source, &quotes))))
+}
+
+/// A hashtag's page.
+pub fn tag(store: &Store, base: &Url, name: &str, page_number: usize) -> Result<Option<Document>, StoreError> {
+    let Some(tag) = store.tag(name)? else { return Ok(None) };
+    let quotes = paged(store, Selection::Tag(&tag.name), page_number, PAGE_QUOTES)?;
+    Ok(Some(page(pages::tag(base, &tag, &quotes))))
 }
 
 /// An author's page.

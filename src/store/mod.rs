@@ -20,7 +20,7 @@ use tokio::sync::Semaphore;
 use crate::model::Quote;
 
 pub use federation::{Delivery, Event, Follower, QueuedInbox, QuoteAuthorization, RemoteActor};
-pub use read::{AuthorSummary, CitingArticle, PublishedQuote, Selection, SourceSummary};
+pub use read::{AuthorSummary, CitingArticle, PublishedQuote, Selection, SourceSummary, TagSummary};
 use schema::latest_version;
 
 /// A store error.
@@ -451,6 +451,7 @@ impl Store {
                                 quote.resolved
                             ],
                         )?;
+                        tag_quote(tx, quote)?;
                         changes.added.push(quote.id.clone());
                         event(ALL_ACTOR, "create", &quote.id)?;
                         event(source, "create", &quote.id)?;
@@ -475,6 +476,8 @@ impl Store {
                                     quote.author.url, quote.url, quote.published, links, now
                                 ],
                             )?;
+                            tx.execute("DELETE FROM quote_tags WHERE quote_id = ?1", [&quote.id])?;
+                            tag_quote(tx, quote)?;
                             changes.updated.push(quote.id.clone());
                             event(ALL_ACTOR, "update", &quote.id)?;
                             if let Some(author) = author_of(quote) {
@@ -595,6 +598,14 @@ impl Store {
             )
         })
     }
+}
+
+/// Records a quote's hashtags for its `/tags/NAME` pages and feeds.
+fn tag_quote(tx: &Transaction<'_>, quote: &Quote) -> rusqlite::Result<()> {
+    for tag in crate::model::hashtags(&quote.text) {
+        tx.execute("INSERT OR IGNORE INTO quote_tags (tag, quote_id) VALUES (?1, ?2)", params![tag, quote.id])?;
+    }
+    Ok(())
 }
 
 /// The author actor that posts a quote, if its author has one.

@@ -22,6 +22,8 @@ pub enum Selection<'a> {
         /// Their handle (any case).
         handle: &'a str,
     },
+    /// The quotes with a hashtag (lowercase, without `#`).
+    Tag(&'a str),
 }
 
 impl Selection<'_> {
@@ -37,6 +39,9 @@ impl Selection<'_> {
                 "q.platform = ? AND q.author_handle = ? COLLATE NOCASE",
                 vec![Value::from(platform.as_str().to_string()), Value::from(handle.to_string())],
             ),
+            Selection::Tag(tag) => {
+                ("q.id IN (SELECT quote_id FROM quote_tags WHERE tag = ?)", vec![Value::from(tag.to_lowercase())])
+            }
         }
     }
 }
@@ -119,6 +124,15 @@ pub struct SourceSummary {
     pub quotes: i64,
     /// When its newest quote was cited.
     pub newest_quote_at: Option<i64>,
+}
+
+/// A hashtag, with how many quotes carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagSummary {
+    /// The tag, lowercase, without `#`.
+    pub name: String,
+    /// Number of quotes.
+    pub quotes: i64,
 }
 
 /// A person quoted, with how often.
@@ -294,6 +308,24 @@ impl Store {
                 |r| Ok(AuthorSummary { platform, handle: r.get(0)?, name: r.get(1)?, quotes: r.get(2)? }),
             )
             .optional()
+        })
+    }
+
+    /// A hashtag, if any quote carries it.
+    pub fn tag(&self, name: &str) -> Result<Option<TagSummary>> {
+        let name = name.to_lowercase();
+        self.read(|c| {
+            let quotes: i64 = c.query_row("SELECT COUNT(*) FROM quote_tags WHERE tag = ?1", [&name], |r| r.get(0))?;
+            Ok((quotes > 0).then_some(TagSummary { name, quotes }))
+        })
+    }
+
+    /// Every hashtag, most used first.
+    pub fn tags(&self) -> Result<Vec<TagSummary>> {
+        self.read(|c| {
+            let mut statement =
+                c.prepare_cached("SELECT tag, COUNT(*) FROM quote_tags GROUP BY tag ORDER BY COUNT(*) DESC, tag")?;
+            statement.query_map([], |r| Ok(TagSummary { name: r.get(0)?, quotes: r.get(1)? }))?.collect()
         })
     }
 

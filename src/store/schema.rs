@@ -160,8 +160,35 @@ const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE quotes ADD COLUMN resolved INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE status_cache ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+
+    -- The hashtags of each quote's text (lowercase, without '#'), for /tags/NAME;
+    -- filled for the quotes already stored right after this migration.
+    CREATE TABLE quote_tags (
+        tag      TEXT NOT NULL,
+        quote_id TEXT NOT NULL REFERENCES quotes(id) ON DELETE CASCADE,
+        PRIMARY KEY (tag, quote_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX quote_tags_by_quote ON quote_tags (quote_id);
     ",
 ];
+
+/// The migration that adds `quote_tags` (0-based), after which the stored quotes'
+/// hashtags are read from their text.
+const TAGS_MIGRATION: usize = 4;
+
+/// Fills `quote_tags` from the text of every stored quote.
+fn tag_stored_quotes(transaction: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let mut quotes = transaction.prepare("SELECT id, text FROM quotes")?;
+    let mut insert = transaction.prepare("INSERT OR IGNORE INTO quote_tags (tag, quote_id) VALUES (?1, ?2)")?;
+    let mut rows = quotes.query([])?;
+    while let Some(row) = rows.next()? {
+        let (id, text): (String, String) = (row.get(0)?, row.get(1)?);
+        for tag in crate::model::hashtags(&text) {
+            insert.execute(rusqlite::params![tag, id])?;
+        }
+    }
+    Ok(())
+}
 
 /// Brings the database up to the latest schema, each migration in a transaction.
 pub fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
@@ -169,6 +196,9 @@ pub fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
     for (index, migration) in MIGRATIONS.iter().enumerate().skip(usize::try_from(applied).unwrap_or(0)) {
         let transaction = connection.transaction()?;
         transaction.execute_batch(migration)?;
+        if index == TAGS_MIGRATION {
+            tag_stored_quotes(&transaction)?;
+        }
         transaction.pragma_update(None, "user_version", index as i64 + 1)?;
         transaction.commit()?;
     }
@@ -178,4 +208,30 @@ pub fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
 /// How many migrations this build knows.
 pub(super) fn latest_version() -> usize {
     MIGRATIONS.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_stored_before_tags_existed_get_their_tags() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        for migration in &MIGRATIONS[..TAGS_MIGRATION] {
+            connection.execute_batch(migration).unwrap();
+        }
+        connection.pragma_update(None, "user_version", TAGS_MIGRATION as i64).unwrap();
+        connection
+            .execute(
+                "INSERT INTO quotes (id, text, platform, links, cited_at, first_seen_at, updated_at)
+                 VALUES ('q1', 'Ferries run again #HarbourLife #2024 #ferries', 'twitter', '[]', 1, 1, 1)",
+                [],
+            )
+            .unwrap();
+        migrate(&mut connection).unwrap();
+        let mut statement =
+            connection.prepare("SELECT tag FROM quote_tags WHERE quote_id = 'q1' ORDER BY tag").unwrap();
+        let tags: Vec<String> = statement.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        assert_eq!(tags, vec!["ferries", "harbourlife"]);
+    }
 }

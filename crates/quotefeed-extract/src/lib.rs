@@ -15,6 +15,7 @@ mod dom;
 mod draft;
 mod embeds;
 mod flatten;
+mod hashtags;
 mod html;
 mod identity;
 mod main_content;
@@ -29,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 pub use dates::parse_date;
+pub use hashtags::{hashtag_spans, hashtags};
 pub use identity::quote_id;
 pub use status::{activity_quote, bluesky_quote};
 pub use urls::{clean_url, tweet_link};
