@@ -95,6 +95,9 @@ pub struct ActivityPubConfig {
     /// How long the first retry of a failed delivery waits; later ones wait longer
     /// (with the default one minute, retries go on for about two days).
     pub retry_base: Duration,
+    /// Whether the accounts are `Service` actors (bots, the default) or `Person`s
+    /// (which Bridgy Fed bridges to Bluesky).
+    pub person_actors: bool,
 }
 
 /// `[server]`
@@ -200,6 +203,7 @@ struct RawConfig {
 struct RawActivityPub {
     enabled: Option<bool>,
     retry_base: Option<Spanned<DurationOrSeconds>>,
+    actor_type: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -453,6 +457,20 @@ impl Config {
         let activitypub = ActivityPubConfig {
             enabled: raw.activitypub.enabled.unwrap_or(base_url.scheme() == "https"),
             retry_base: duration(&raw.activitypub.retry_base, "[activitypub] retry_base", 60)?,
+            person_actors: match &raw.activitypub.actor_type {
+                None => false,
+                Some(kind) => match kind.get_ref().to_ascii_lowercase().as_str() {
+                    "service" => false,
+                    "person" => true,
+                    other => {
+                        return here.error(
+                            kind.span(),
+                            "[activitypub] actor_type",
+                            format!("\"{other}\" is not \"service\" or \"person\""),
+                        );
+                    }
+                },
+            },
         };
         let max_bytes = match &f.max_bytes {
             Some(m) => match m.get_ref() {
@@ -856,6 +874,10 @@ enabled = false
             ("[fetch]\ntimeout = \"0s\"\n", "conf/quotefeed.toml:2: [fetch] timeout: must be more than zero"),
             ("[fetch]\nmax_bytes = \"0\"\n", "conf/quotefeed.toml:2: [fetch] max_bytes: must be more than zero"),
             ("[fetch]\nmax_bytes = 0\n", "conf/quotefeed.toml:2: [fetch] max_bytes: must be more than zero"),
+            (
+                "[activitypub]\nactor_type = \"robot\"\n",
+                "conf/quotefeed.toml:2: [activitypub] actor_type: \"robot\" is not \"service\" or \"person\"",
+            ),
         ] {
             let error = parse(text).unwrap_err();
             assert!(error.starts_with(expected), "{error:?} should start with {expected:?}");

@@ -100,6 +100,14 @@ fn webfinger_actor_and_nodeinfo_have_the_expected_shapes() {
     assert_eq!(activity_json(&format!("{base}users/all"))["preferredUsername"], "all");
     assert_eq!(request("GET", &format!("{base}users/nobody"), &[("accept", "application/activity+json")]).status, 404);
 
+    // Pinned posts: the actor's most cited quotes (all cited once here: newest first).
+    assert_eq!(actor["featured"], format!("{actor_id}/featured"));
+    let featured = activity_json(&format!("{actor_id}/featured"));
+    assert_eq!(featured["type"], "OrderedCollection");
+    let pinned = featured["orderedItems"].as_array().unwrap();
+    assert_eq!((featured["totalItems"].as_i64(), pinned.len()), (Some(5), 5));
+    assert!(pinned.iter().all(|n| n["type"] == "Note" && n["attributedTo"] == actor_id.as_str()));
+
     let outbox = activity_json(&format!("{actor_id}/outbox"));
     assert_eq!(outbox["type"], "OrderedCollection");
     assert_eq!(outbox["totalItems"], 16);

@@ -43,6 +43,8 @@ pub struct ActivityPub {
     pub wake: Notify,
     /// The first retry's delay; later ones grow from it.
     retry_base: Duration,
+    /// `Person` actors instead of `Service` (`[activitypub] actor_type`).
+    pub person_actors: bool,
     /// Signers' actors fetched but not yet verified, by key id.
     unverified: moka::sync::Cache<String, RemoteActor>,
     /// Key ids fetched again after a failed signature, recently.
@@ -75,6 +77,7 @@ impl ActivityPub {
             fetcher,
             wake: Notify::new(),
             retry_base: config.activitypub.retry_base,
+            person_actors: config.activitypub.person_actors,
             unverified: moka::sync::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(identity::UNVERIFIED_TTL)

@@ -50,6 +50,11 @@ impl Urls {
         format!("{}/outbox", self.actor(name))
     }
 
+    /// An actor's featured (pinned) collection.
+    pub fn featured(&self, name: &str) -> String {
+        format!("{}/featured", self.actor(name))
+    }
+
     /// An actor's followers collection.
     pub fn followers(&self, name: &str) -> String {
         format!("{}/followers", self.actor(name))
@@ -137,8 +142,9 @@ fn escape(text: &str) -> String {
     maud::html! { (text) }.into_string()
 }
 
-/// An actor: a `Service` that posts the quotes of one feed.
-pub fn actor(urls: &Urls, kind: &FeedKind, public_pem: &str) -> Value {
+/// An actor that posts the quotes of one feed: a `Service` (a bot), or a `Person`
+/// when `person` is set.
+pub fn actor(urls: &Urls, kind: &FeedKind, public_pem: &str, person: bool) -> Value {
     let name = actor_name(kind);
     let id = urls.actor(&name);
     let feed = |format: Format| kind.feed_url(urls.base(), format);
@@ -166,12 +172,13 @@ pub fn actor(urls: &Urls, kind: &FeedKind, public_pem: &str) -> Value {
             "toot": "http://joinmastodon.org/ns#",
             "discoverable": "toot:discoverable",
             "indexable": "toot:indexable",
+            "featured": {"@id": "toot:featured", "@type": "@id"},
             "schema": "http://schema.org#",
             "PropertyValue": "schema:PropertyValue",
             "value": "schema:value"
         }],
         "id": id,
-        "type": "Service",
+        "type": if person { "Person" } else { "Service" },
         "preferredUsername": name,
         "name": kind.title(),
         "summary": summary,
@@ -181,6 +188,7 @@ pub fn actor(urls: &Urls, kind: &FeedKind, public_pem: &str) -> Value {
         "outbox": urls.outbox(&name),
         "followers": urls.followers(&name),
         "following": urls.following(&name),
+        "featured": urls.featured(&name),
         "endpoints": {"sharedInbox": urls.shared_inbox()},
         "publicKey": {"id": urls.key_id(&name), "owner": id, "publicKeyPem": public_pem},
         "manuallyApprovesFollowers": false,
@@ -379,6 +387,17 @@ pub fn outbox(urls: &Urls, actor: &str, total: i64, pages: i64) -> Value {
     })
 }
 
+/// The featured collection: the actor's pinned notes, its most cited quotes.
+pub fn featured(urls: &Urls, actor: &str, notes: Vec<Value>) -> Value {
+    json!({
+        "@context": context(),
+        "id": urls.featured(actor),
+        "type": "OrderedCollection",
+        "totalItems": notes.len(),
+        "orderedItems": notes
+    })
+}
+
 /// A page of an outbox, newest first.
 pub fn outbox_page(urls: &Urls, actor: &str, page: i64, items: Vec<Value>, has_next: bool) -> Value {
     let outbox = urls.outbox(actor);
@@ -406,6 +425,15 @@ pub fn counted_collection(id: &str, total: i64) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn actors_are_services_unless_configured_as_people() {
+        let urls = Urls::new(Url::parse("https://quotes.example/").unwrap());
+        assert_eq!(actor(&urls, &FeedKind::All, "PEM", false)["type"], "Service");
+        let person = actor(&urls, &FeedKind::All, "PEM", true);
+        assert_eq!(person["type"], "Person");
+        assert_eq!(person["featured"], "https://quotes.example/users/all/featured");
+    }
 
     #[test]
     fn urls() {

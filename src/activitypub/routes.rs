@@ -33,6 +33,7 @@ pub fn router(activitypub: Arc<ActivityPub>) -> Router {
         .route("/users/{name}", get(actor))
         .route("/users/{name}/outbox", get(outbox))
         .route("/users/{name}/followers", get(followers))
+        .route("/users/{name}/featured", get(featured))
         .route("/users/{name}/following", get(following))
         .route("/users/{name}/quotes/{id}", get(note))
         .route("/users/{name}/quotes/{id}/authorizations/{key}", get(quote_authorization))
@@ -139,7 +140,7 @@ async fn actor(State(state): State<Arc<ActivityPub>>, Path(name): Path<String>, 
     let ap = &state;
     match ap.keys.key(&actor_name(&kind)).await {
         Ok(key) => {
-            let mut response = activity_json(&objects::actor(&ap.urls, &kind, &key.public_pem));
+            let mut response = activity_json(&objects::actor(&ap.urls, &kind, &key.public_pem, ap.person_actors));
             response.headers_mut().insert("vary", "Accept".parse().expect("a valid header"));
             response
         }
@@ -179,6 +180,29 @@ async fn outbox(
                 objects::outbox_page(&ap.urls, &name, page, items, page < pages)
             }
         })
+    })
+    .await
+    .expect("rendering does not panic");
+    match result {
+        Ok(document) => activity_json(&document),
+        Err(e) => server_error(&e),
+    }
+}
+
+/// How many quotes an actor pins (Mastodon shows a handful).
+const FEATURED: usize = 5;
+
+/// An actor's pinned notes: its most cited quotes.
+async fn featured(State(state): State<Arc<ActivityPub>>, Path(name): Path<String>) -> Response {
+    let kind = match feed_of(&state, &name).await {
+        Ok(kind) => kind,
+        Err(response) => return response,
+    };
+    let ap = Arc::clone(&state);
+    let result = tokio::task::spawn_blocking(move || -> Result<Value, crate::store::StoreError> {
+        let quotes = ap.store.most_cited_quotes(kind.selection(), FEATURED)?;
+        let notes = quotes.iter().map(|q| objects::note(&ap.urls, &name, q)).collect();
+        Ok(objects::featured(&ap.urls, &name, notes))
     })
     .await
     .expect("rendering does not panic");

@@ -257,14 +257,32 @@ impl Store {
         let sql = format!(
             "SELECT {QUOTE_COLUMNS} FROM quotes q WHERE {condition} ORDER BY q.cited_at DESC, q.seq DESC LIMIT ? OFFSET ?"
         );
+        self.quotes_with_citations(&sql, values)
+    }
+
+    /// The quotes a query of [`QUOTE_COLUMNS`] selects, with their citations.
+    fn quotes_with_citations(&self, sql: &str, values: Vec<Value>) -> Result<Vec<PublishedQuote>> {
         self.read(|c| {
             let mut quotes: Vec<PublishedQuote> = c
-                .prepare_cached(&sql)?
+                .prepare_cached(sql)?
                 .query_map(params_from_iter(values), published_quote)?
                 .collect::<rusqlite::Result<_>>()?;
             add_citations(c, &mut quotes)?;
             Ok(quotes)
         })
+    }
+
+    /// The most cited quotes of a selection (an actor's pinned posts), most cited
+    /// first, newest first among equals.
+    pub fn most_cited_quotes(&self, selection: Selection<'_>, limit: usize) -> Result<Vec<PublishedQuote>> {
+        let (condition, mut values) = selection.condition();
+        values.push(Value::from(i64::try_from(limit).unwrap_or(i64::MAX)));
+        let sql = format!(
+            "SELECT {QUOTE_COLUMNS} FROM quotes q WHERE {condition}
+             ORDER BY (SELECT COUNT(*) FROM citations c WHERE c.quote_id = q.id) DESC, q.cited_at DESC, q.seq DESC
+             LIMIT ?"
+        );
+        self.quotes_with_citations(&sql, values)
     }
 
     /// How many quotes a selection holds.
@@ -380,5 +398,49 @@ impl Store {
                 .query_map([], |r| r.get(0))?
                 .collect()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Author;
+    use crate::store::ArticleRecord;
+
+    fn quote(id: &str) -> Quote {
+        Quote {
+            id: id.into(),
+            text: format!("text of {id}"),
+            html: None,
+            author: Author { name: None, handle: Some("h".into()), url: None },
+            platform: Platform::Twitter,
+            url: None,
+            published: None,
+            context: None,
+            links: Vec::new(),
+            resolved: false,
+        }
+    }
+
+    #[test]
+    fn the_most_cited_quotes_come_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("q.db")).unwrap();
+        store.sync_sources([("news", "https://news.example/feed".to_string())]).unwrap();
+        let article = |guid: &str| ArticleRecord {
+            guid: guid.into(),
+            url: None,
+            title: None,
+            published_at: None,
+            content_hash: guid.into(),
+        };
+        // "a" is cited by two articles, "b" and "c" (newer) by one each.
+        store.commit_article("news", &article("1"), &[quote("a"), quote("b")], 10).unwrap();
+        store.commit_article("news", &article("2"), &[quote("a"), quote("c")], 20).unwrap();
+        let ids = |limit| -> Vec<String> {
+            store.most_cited_quotes(Selection::All, limit).unwrap().into_iter().map(|q| q.quote.id).collect()
+        };
+        assert_eq!(ids(5), vec!["a", "c", "b"]);
+        assert_eq!(ids(1), vec!["a"]);
     }
 }
