@@ -87,7 +87,17 @@ fn webfinger_actor_and_nodeinfo_have_the_expected_shapes() {
             .any(|a| a["name"] == "Atom" && a["value"].as_str().unwrap().contains("feeds/source/news.atom"))
     );
     assert!(actor["summary"].as_str().unwrap().contains("feeds/source/news.rss"));
-    assert_eq!(get(&format!("{base}icon.png")).header("content-type"), Some("image/png"));
+    // Generated pictures: an avatar and a header per account, valid PNGs of their size.
+    for (field, size) in [("icon", (400, 400)), ("image", (1500, 500))] {
+        let url = actor[field]["url"].as_str().unwrap();
+        assert!(url.starts_with(&actor_id), "{url}");
+        let picture = get(url);
+        assert_eq!(picture.header("content-type"), Some("image/png"));
+        let info = png::Decoder::new(std::io::Cursor::new(picture.body)).read_info().unwrap().info().clone();
+        assert_eq!((info.width, info.height), size);
+    }
+    let all = activity_json(&format!("{base}users/all"));
+    assert_ne!(get(all["icon"]["url"].as_str().unwrap()).body, get(actor["icon"]["url"].as_str().unwrap()).body);
     let ld = request(
         "GET",
         &actor_id,

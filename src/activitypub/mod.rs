@@ -9,6 +9,7 @@ pub mod identity;
 pub mod inbox;
 pub mod keys;
 pub mod objects;
+pub mod pictures;
 pub mod routes;
 pub mod signature;
 

@@ -16,6 +16,7 @@ use serde_json::Value;
 use super::ActivityPub;
 use super::inbox::{MAX_BODY, Refusal};
 use super::objects::{self, actor_name};
+use super::pictures;
 use crate::http::response::{not_found, server_error, text_response};
 use crate::publish::FeedKind;
 use crate::publish::site;
@@ -34,6 +35,8 @@ pub fn router(activitypub: Arc<ActivityPub>) -> Router {
         .route("/users/{name}/outbox", get(outbox))
         .route("/users/{name}/followers", get(followers))
         .route("/users/{name}/featured", get(featured))
+        .route("/users/{name}/avatar.png", get(avatar))
+        .route("/users/{name}/header.png", get(header))
         .route("/users/{name}/following", get(following))
         .route("/users/{name}/quotes/{id}", get(note))
         .route("/users/{name}/quotes/{id}/authorizations/{key}", get(quote_authorization))
@@ -187,6 +190,24 @@ async fn outbox(
         Ok(document) => activity_json(&document),
         Err(e) => server_error(&e),
     }
+}
+
+/// An account's avatar, generated from its name.
+async fn avatar(State(state): State<Arc<ActivityPub>>, Path(name): Path<String>) -> Response {
+    picture(&state, name, pictures::avatar).await
+}
+
+/// An account's header, in its colour.
+async fn header(State(state): State<Arc<ActivityPub>>, Path(name): Path<String>) -> Response {
+    picture(&state, name, pictures::header).await
+}
+
+async fn picture(state: &Arc<ActivityPub>, name: String, draw: fn(&str) -> Vec<u8>) -> Response {
+    if let Err(response) = feed_of(state, &name).await {
+        return response;
+    }
+    let png = tokio::task::spawn_blocking(move || draw(&name)).await.expect("drawing does not panic");
+    ([("content-type", "image/png"), ("cache-control", "public, max-age=86400")], png).into_response()
 }
 
 /// How many quotes an actor pins (Mastodon shows a handful).

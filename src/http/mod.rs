@@ -159,7 +159,6 @@ pub async fn serve(
 /// The routes of the pages, feeds, health and metrics.
 pub fn router(site: Arc<Site>) -> Router {
     Router::new()
-        .route("/icon.png", get(icon))
         .route("/style.css", get(stylesheet))
         .route("/", get(index))
         .route("/quotes/{id}", get(quote_page))
@@ -452,13 +451,6 @@ async fn stylesheet() -> Response {
     )
         .into_response()
 }
-
-/// The accounts' picture.
-async fn icon() -> Response {
-    ([("content-type", "image/png"), ("cache-control", "public, max-age=86400")], ICON).into_response()
-}
-
-const ICON: &[u8] = include_bytes!("../../assets/icon.png");
 
 /// 200 when the store answers.
 async fn healthz(State(state): State<Arc<Site>>) -> Response {
