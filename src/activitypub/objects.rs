@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 use url::Url;
 
+use crate::model::Platform;
 use crate::publish::{FeedKind, Format, note_html};
 use crate::store::PublishedQuote;
 
@@ -233,10 +234,21 @@ pub fn nodeinfo(actors: i64, posts: i64) -> Value {
 pub fn note(urls: &Urls, actor: &str, quote: &PublishedQuote) -> Value {
     let page = urls.quote_page(&quote.quote.id);
     // Mastodon links a hashtag of the content when a `tag` entry has its href.
-    let tags: Vec<Value> = crate::model::hashtags(&quote.quote.text)
+    let mut tags: Vec<Value> = crate::model::hashtags(&quote.quote.text)
         .into_iter()
         .map(|tag| json!({"type": "Hashtag", "name": format!("#{tag}"), "href": urls.tag_page(&tag)}))
         .collect();
+    let original = fediverse_original(quote);
+    if let Some(original) = original {
+        // FEP-e232: the object link older quote-post implementations read.
+        tags.push(json!({
+            "type": "Link",
+            "mediaType": ACTIVITY_LD_JSON,
+            "rel": "https://misskey-hub.net/ns#_misskey_quote",
+            "href": original,
+            "name": format!("RE: {original}")
+        }));
+    }
     let mut note = json!({
         "id": urls.note(actor, &quote.quote.id),
         "type": "Note",
@@ -254,7 +266,23 @@ pub fn note(urls: &Urls, actor: &str, quote: &PublishedQuote) -> Value {
     if quote.updated_at > quote.first_seen_at {
         note["updated"] = json!(timestamp(quote.updated_at));
     }
+    if let Some(original) = original {
+        // The original is itself on the fediverse: this note quotes it (FEP-044f's
+        // `quote`, and `quoteUrl` and `_misskey_quote` for servers before it).
+        for field in ["quote", "quoteUrl", "_misskey_quote"] {
+            note[field] = json!(original);
+        }
+    }
     note
+}
+
+/// The ActivityStreams JSON-LD media type, as FEP-e232 links name it.
+const ACTIVITY_LD_JSON: &str = "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"";
+
+/// The original post of a quote when it lives on the fediverse (a Mastodon or
+/// Threads post): what a note of it quotes.
+fn fediverse_original(quote: &PublishedQuote) -> Option<&str> {
+    matches!(quote.quote.platform, Platform::Mastodon | Platform::Threads).then_some(quote.quote.url.as_deref())?
 }
 
 /// Unix seconds as an ActivityStreams date.
@@ -268,6 +296,9 @@ pub fn context() -> Value {
     json!([ACTIVITYSTREAMS, {
         "Hashtag": "as:Hashtag",
         "sensitive": "as:sensitive",
+        "quote": {"@id": "https://w3id.org/fep/044f#quote", "@type": "@id"},
+        "quoteUrl": "as:quoteUrl",
+        "_misskey_quote": "https://misskey-hub.net/ns#_misskey_quote",
         "QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest",
         "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
         "interactingObject": {"@id": "gts:interactingObject", "@type": "@id"},
@@ -426,6 +457,47 @@ pub fn counted_collection(id: &str, total: i64) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn published(platform: Platform, url: &str) -> PublishedQuote {
+        PublishedQuote {
+            quote: crate::model::Quote {
+                id: "0123456789abcdef".into(),
+                text: "Ferries run again #HarbourLife".into(),
+                html: None,
+                author: crate::model::Author::default(),
+                platform,
+                url: Some(url.into()),
+                published: None,
+                context: None,
+                links: Vec::new(),
+                resolved: true,
+            },
+            cited_at: 1,
+            first_seen_at: 1,
+            updated_at: 1,
+            citations: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_note_of_a_fediverse_post_quotes_it() {
+        let urls = Urls::new(Url::parse("https://quotes.example/").unwrap());
+        let original = "https://social.example/@union/1122";
+        let quoting = note(&urls, "news", &published(Platform::Mastodon, original));
+        for field in ["quote", "quoteUrl", "_misskey_quote"] {
+            assert_eq!(quoting[field], original, "{field}");
+        }
+        let tags = quoting["tag"].as_array().unwrap();
+        let link = tags.iter().find(|t| t["type"] == "Link").unwrap();
+        assert_eq!(link["href"], original);
+        assert_eq!(link["rel"], "https://misskey-hub.net/ns#_misskey_quote");
+        assert!(link["mediaType"].as_str().unwrap().starts_with("application/ld+json"));
+        assert!(tags.iter().any(|t| t["type"] == "Hashtag" && t["href"] == "https://quotes.example/tags/harbourlife"));
+        // A tweet is not on the fediverse: nothing to quote.
+        let tweet = note(&urls, "news", &published(Platform::Twitter, "https://twitter.com/a/status/1"));
+        assert!(tweet.get("quote").is_none() && tweet.get("quoteUrl").is_none());
+        assert!(tweet["tag"].as_array().unwrap().iter().all(|t| t["type"] == "Hashtag"));
+    }
 
     #[test]
     fn actors_are_services_unless_configured_as_people() {
