@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::fediverse::{RemoteActor, bolivia_remote, federated, now_date, post, with_new_tweet};
-use common::{Remote, Route, fixture, free_port, get, request, start_serving, wait_for};
+use common::{Daemon, Remote, Route, Setup, fixture, free_port, get, request, start_serving, wait_for};
 use quotefeed::activitypub::keys::generate_pem;
 use serde_json::{Value, json};
 
@@ -278,15 +278,22 @@ fn a_pending_delivery_survives_a_restart_and_arrives_once() {
     assert_eq!(setup.count("deliveries"), 0);
 }
 
-#[test]
-fn corrected_and_removed_quotes_are_updated_and_deleted() {
-    let remote = bolivia_remote();
+/// A daemon federating the remote's feed as `@news`, followed by a remote actor whose
+/// `Accept` has arrived.
+fn followed_by_a_tester(remote: &Remote) -> (RemoteActor, Setup, Daemon, String) {
     let tester = RemoteActor::new();
-    let (setup, _daemon, base) = federated(&remote, "");
+    let (setup, daemon, base) = federated(remote, "");
     let inbox = format!("{base}users/news/inbox");
     let body = tester.follow(&format!("{base}users/news"));
     assert_eq!(post(&inbox, &tester.signed(&inbox, &body, &now_date(), &tester.private_pem), body).status, 202);
     wait_for(Duration::from_secs(10), "the Accept", || tester.remote.hits("/actor/inbox") == 1);
+    (tester, setup, daemon, base)
+}
+
+#[test]
+fn corrected_and_removed_quotes_are_updated_and_deleted() {
+    let remote = bolivia_remote();
+    let (tester, setup, _daemon, base) = followed_by_a_tester(&remote);
 
     // The article is edited: AOC's tweet is corrected, Ilhan Omar's removed.
     let edited = fixture("bolivia/feed.xml").replace("it’s a coup.", "it is a coup.");
@@ -492,4 +499,29 @@ fn a_server_that_keeps_failing_is_paused_by_the_circuit_breaker() {
     assert_eq!(setup.count("deliveries"), 6, "nothing is lost: the deliveries wait");
     let status = get(&format!("{base}status")).text();
     assert!(status.contains("paused after ") && status.contains(" failures in a row, until "), "{status}");
+}
+
+#[test]
+fn a_source_whose_title_changes_updates_its_profile_for_its_followers() {
+    let remote = bolivia_remote();
+    let (tester, setup, _daemon, base) = followed_by_a_tester(&remote);
+
+    // The same articles under a new channel title: nothing new to quote, a new profile.
+    let renamed =
+        fixture("bolivia/feed.xml").replacen("<title>Example News</title>", "<title>Example Daily</title>", 1);
+    assert_ne!(renamed, fixture("bolivia/feed.xml"), "the fixture names its channel");
+    remote.set("/feed.xml", Route::feed(renamed));
+    let report = setup.poll();
+    assert!(report.contains("0 quotes added"), "{report}");
+    wait_for(Duration::from_secs(20), "the profile Update", || tester.remote.hits("/actor/inbox") == 2);
+    let update: Value = serde_json::from_slice(&tester.remote.bodies("/actor/inbox")[1]).unwrap();
+    assert_eq!(update["type"], "Update");
+    assert_eq!(update["actor"], format!("{base}users/news"));
+    assert_eq!(update["object"]["id"], format!("{base}users/news"));
+    assert_eq!(update["object"]["type"], "Service");
+    assert_eq!(update["object"]["name"], "Quotes from Example Daily");
+    // An unchanged title on the next poll says nothing.
+    setup.poll();
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(tester.remote.hits("/actor/inbox"), 2);
 }

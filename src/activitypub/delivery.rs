@@ -11,10 +11,10 @@ use futures_util::stream::{self, StreamExt};
 use tokio_util::sync::CancellationToken;
 
 use super::ActivityPub;
-use super::objects::{create, delete, note, revoke_quote, update};
+use super::objects::{actor, create, delete, note, revoke_quote, update, update_profile};
 use crate::fetch::FetchError;
 use crate::store::call;
-use crate::store::{Delivery, Event};
+use crate::store::{Delivery, Event, PROFILE_EVENT};
 
 /// Deliveries in flight at once (each also waits for the per-host limit).
 const CONCURRENT_DELIVERIES: usize = 8;
@@ -54,6 +54,13 @@ pub async fn run(ap: Arc<ActivityPub>, shutdown: CancellationToken) {
 async fn activity_for(ap: &ActivityPub, event: &Event) -> Result<Option<String>, String> {
     if event.kind == "delete" {
         return Ok(Some(delete(&ap.urls, &event.actor, &event.quote_id).to_string()));
+    }
+    if event.kind == PROFILE_EVENT {
+        // The profile as it is now (a later change makes its own event).
+        let Some(kind) = ap.feed_of(&event.actor).await? else { return Ok(None) };
+        let key = ap.keys.key(&event.actor).await?;
+        let profile = actor(&ap.urls, &kind, &key.public_pem, ap.person_actors);
+        return Ok(Some(update_profile(&ap.urls, &event.actor, profile, event.seq).to_string()));
     }
     let id = event.quote_id.clone();
     let Some(quote) = call(&ap.store, move |s| s.published_quote(&id)).await.map_err(|e| e.to_string())? else {

@@ -340,6 +340,20 @@ pub fn update(urls: &Urls, actor: &str, mut note: Value, at: i64) -> Value {
     })
 }
 
+/// `Update` of an actor whose profile changed (`seq`, the event's, makes the id
+/// unique).
+pub fn update_profile(urls: &Urls, actor: &str, profile: Value, seq: i64) -> Value {
+    json!({
+        "@context": context(),
+        "id": format!("{}#profile-update-{seq}", urls.actor(actor)),
+        "type": "Update",
+        "actor": urls.actor(actor),
+        "to": [PUBLIC],
+        "cc": [urls.followers(actor)],
+        "object": profile
+    })
+}
+
 /// `Delete` of a note whose quote is gone.
 pub fn delete(urls: &Urls, actor: &str, quote_id: &str) -> Value {
     let note = urls.note(actor, quote_id);

@@ -332,7 +332,7 @@ impl Store {
 
     /// Records the result of a poll.
     pub fn record_poll(&self, name: &str, record: &PollRecord) -> Result<()> {
-        self.write(|tx| {
+        let profile_changed = self.write(|tx| {
             match &record.outcome {
                 Ok(status) => tx.execute(
                     "UPDATE sources SET last_attempt_at = ?2, last_success_at = ?2, last_status = ?3, last_error = NULL,
@@ -352,13 +352,27 @@ impl Store {
                 )?;
             }
             if let Some(info) = &record.feed_info {
-                tx.execute(
-                    "UPDATE sources SET title = ?2, site_url = ?3, language = ?4 WHERE name = ?1",
+                // The source's account shows its title and site: a change is an
+                // `Update` of its profile for its followers.
+                let changed = tx.execute(
+                    "UPDATE sources SET title = ?2, site_url = ?3, language = ?4
+                     WHERE name = ?1 AND (title IS NOT ?2 OR site_url IS NOT ?3 OR language IS NOT ?4)",
                     params![name, info.title, info.site_url, info.language],
                 )?;
+                if changed > 0 && self.federating.load(Ordering::Acquire) {
+                    tx.execute(
+                        "INSERT INTO events (actor, kind, quote_id, created_at) VALUES (?1, ?2, '', ?3)",
+                        params![name, PROFILE_EVENT, record.attempted_at],
+                    )?;
+                    return Ok(true);
+                }
             }
-            Ok(())
-        })
+            Ok(false)
+        })?;
+        if profile_changed {
+            self.events_added.notify_one();
+        }
+        Ok(())
     }
 
     /// The content hash stored for an article, if the article is known.
@@ -607,6 +621,10 @@ fn tag_quote(tx: &Transaction<'_>, quote: &Quote) -> rusqlite::Result<()> {
     }
     Ok(())
 }
+
+/// The kind of event that says an actor's profile changed (the others are about a
+/// quote: `create`, `update`, `delete`).
+pub const PROFILE_EVENT: &str = "profile";
 
 /// The author actor that posts a quote, if its author has one.
 fn author_of(quote: &Quote) -> Option<String> {
