@@ -110,3 +110,36 @@ fn fedify_follows_receives_a_signed_note_and_unfollows() {
     assert_eq!(peer.received("Create").len(), 1, "nothing more goes to a former follower");
     assert_eq!(setup.count("deliveries"), 0);
 }
+
+#[test]
+fn fedify_reads_an_authors_profile_follows_it_and_receives_its_next_quote() {
+    let remote = bolivia_remote();
+    let (setup, _daemon, base) = federated(&remote, "");
+    // A first quote by @newcomer makes their account.
+    remote.set("/feed.xml", Route::feed(with_new_tweet(1)));
+    assert!(setup.poll().contains("1 quote added"));
+    let peer = Peer::start(free_port());
+    let actor = format!("{base}users/twitter.newcomer");
+
+    let looked_up = peer.control("lookup", json!({"url": actor}));
+    assert_eq!(looked_up["found"], true, "{looked_up}");
+    assert_eq!(looked_up["preferredUsername"], "twitter.newcomer");
+    assert_eq!(looked_up["iconUrl"], format!("{actor}/avatar.png"), "{looked_up}");
+    assert_eq!(looked_up["iconMediaType"], "image/png");
+    assert_eq!(looked_up["imageUrl"], format!("{actor}/header.png"));
+    assert_eq!(looked_up["featured"], format!("{actor}/featured"));
+    let fields = looked_up["fields"].as_array().unwrap();
+    assert!(fields.iter().any(|f| f == "Atom"), "profile fields: {fields:?}");
+
+    peer.control("follow", json!({"actor": actor}));
+    wait_for(Duration::from_secs(20), "Fedify to receive our signed Accept", || !peer.received("Accept").is_empty());
+    // Their next quote, in another article, reaches the follower from their account.
+    remote.set("/feed.xml", Route::feed(with_new_tweet(2)));
+    assert!(setup.poll().contains("1 quote added"));
+    wait_for(Duration::from_secs(30), "the author's next quote", || !peer.received("Create").is_empty());
+    let creates = peer.received("Create");
+    assert_eq!(creates.len(), 1, "{creates:?}");
+    assert_eq!(creates[0]["actor"], actor);
+    assert!(creates[0]["content"].as_str().unwrap().contains("Fresh quote number 2."), "{:?}", creates[0]);
+    assert_eq!(peer.control("received", json!({}))["errors"], json!([]), "Fedify found nothing wrong");
+}

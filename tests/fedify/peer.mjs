@@ -87,7 +87,16 @@ async function control(req, body) {
       const actor = await ctx.lookupObject(input.url);
       if (!actor) return { found: false };
       const key = await actor.getPublicKey();
+      const icon = await actor.getIcon();
+      const image = await actor.getImage();
+      const fields = [];
+      for await (const attachment of actor.getAttachments()) fields.push(attachment.name?.toString());
       return {
+        iconUrl: icon?.url?.href,
+        iconMediaType: icon?.mediaType,
+        imageUrl: image?.url?.href,
+        featured: actor.featuredId?.href,
+        fields,
         found: true,
         id: actor.id?.href,
         type: actor.constructor.name,
