@@ -145,22 +145,30 @@ url = "{}"
     }
 }
 
+/// A feed of one article whose description is `escaped_html`.
+fn one_article_feed(escaped_html: &str) -> Route {
+    Route::feed(format!(
+        "<rss version=\"2.0\"><channel><title>T</title><item><title>A</title><link>https://news.example/a</link><guid>a</guid><description>{escaped_html}</description></item></channel></rss>"
+    ))
+}
+
+/// A setup polling the remote's `/feed.xml`, with X's oEmbed standing in at the
+/// remote's `/oembed-twitter`.
+fn with_twitter_stand_in(remote: &Remote) -> Setup {
+    Setup::new(&format!(
+        "[fetch]\nallow_private_networks = true\n[fetch.hosts]\n\"publish.twitter.test\" = \"127.0.0.1\"\n[resolve.endpoints]\ntwitter = \"http://publish.twitter.test:{}/oembed-twitter\"\n[[sources]]\nname = \"n\"\nurl = \"{}\"\n",
+        remote.port(),
+        remote.url("/feed.xml")
+    ))
+}
+
 #[test]
 fn a_post_that_is_gone_is_not_asked_for_again_and_the_article_is_done() {
     let remote = Remote::start();
-    let port = remote.port();
     remote.set("/oembed-twitter", Route::Status { status: 404, retry_after: None });
     let body = "&lt;p&gt;Gone:&lt;/p&gt;&lt;blockquote class=\"twitter-tweet\"&gt;&lt;a href=\"https://twitter.com/x/status/42\"&gt;https://twitter.com/x/status/42&lt;/a&gt;&lt;/blockquote&gt;";
-    remote.set(
-        "/feed.xml",
-        Route::feed(format!(
-            "<rss version=\"2.0\"><channel><title>T</title><item><title>A</title><link>https://news.example/a</link><guid>a</guid><description>{body}</description></item></channel></rss>"
-        )),
-    );
-    let setup = Setup::new(&format!(
-        "[fetch]\nallow_private_networks = true\n[fetch.hosts]\n\"publish.twitter.test\" = \"127.0.0.1\"\n[resolve.endpoints]\ntwitter = \"http://publish.twitter.test:{port}/oembed-twitter\"\n[[sources]]\nname = \"n\"\nurl = \"{}\"\n",
-        remote.url("/feed.xml")
-    ));
+    remote.set("/feed.xml", one_article_feed(body));
+    let setup = with_twitter_stand_in(&remote);
     let report = setup.poll();
     assert!(report.contains("0 quotes added") && !report.contains("ask for again"), "{report}");
     assert!(setup.poll().contains("nothing new"));
@@ -182,20 +190,11 @@ fn instagram_and_facebook_need_a_meta_token() {
 #[test]
 fn a_platform_that_stays_unreachable_is_given_up_after_three_polls() {
     let remote = Remote::start();
-    let port = remote.port();
     remote.set("/oembed-twitter", Route::Status { status: 503, retry_after: None });
     let body =
         "&lt;p&gt;Still down:&lt;/p&gt;&lt;amp-twitter data-tweetid=\"1181234567890123457\"&gt;&lt;/amp-twitter&gt;";
-    remote.set(
-        "/feed.xml",
-        Route::feed(format!(
-            "<rss version=\"2.0\"><channel><title>T</title><item><title>A</title><link>https://news.example/a</link><guid>a</guid><description>{body}</description></item></channel></rss>"
-        )),
-    );
-    let setup = Setup::new(&format!(
-        "[fetch]\nallow_private_networks = true\n[fetch.hosts]\n\"publish.twitter.test\" = \"127.0.0.1\"\n[resolve.endpoints]\ntwitter = \"http://publish.twitter.test:{port}/oembed-twitter\"\n[[sources]]\nname = \"n\"\nurl = \"{}\"\n",
-        remote.url("/feed.xml")
-    ));
+    remote.set("/feed.xml", one_article_feed(body));
+    let setup = with_twitter_stand_in(&remote);
     for poll in 1..=2 {
         let report = setup.poll();
         assert!(report.contains("1 embedded post to ask for again"), "poll {poll}: {report}");
@@ -213,12 +212,7 @@ fn instagram_is_resolved_through_meta_only_with_a_token_and_the_token_is_not_sto
     let port = remote.port();
     remote.set("/instagram_oembed", json(fixture("resolve/instagram-oembed.json")));
     let body = "&lt;p&gt;On the pier:&lt;/p&gt;&lt;amp-instagram data-shortcode=\"C5xYzAbCdEf\" width=\"400\" height=\"400\"&gt;&lt;/amp-instagram&gt;";
-    remote.set(
-        "/feed.xml",
-        Route::feed(format!(
-            "<rss version=\"2.0\"><channel><title>T</title><item><title>A</title><link>https://news.example/a</link><guid>a</guid><description>{body}</description></item></channel></rss>"
-        )),
-    );
+    remote.set("/feed.xml", one_article_feed(body));
     let config = |token: &str| {
         format!(
             "[fetch]\nallow_private_networks = true\n[fetch.hosts]\n\"graph.test\" = \"127.0.0.1\"\n[resolve]\n{token}[resolve.endpoints]\ninstagram = \"http://graph.test:{port}/instagram_oembed\"\n[[sources]]\nname = \"n\"\nurl = \"{}\"\n",

@@ -217,9 +217,6 @@ pub(crate) fn run(mut args: ExtractArgs) -> ExitCode {
     }
 }
 
-/// Reads the input, refusing more than `max_bytes`.
-/// Fetches a page or feed with the daemon's fetcher and its default limits, the
-/// private-address guard on; returns the body and the URL it came from.
 /// Resolves each extraction's textless embeds in place, as the daemon does (answers
 /// are not kept: there is no store).
 fn resolve_embeds(
@@ -232,27 +229,18 @@ fn resolve_embeds(
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("cannot start: {e}"))?;
     for (_, extraction) in results.iter_mut() {
-        let before = extraction.quotes.len();
         let resolution = runtime.block_on(resolver.resolve(&extraction.textless, &mut extraction.quotes));
-        let resolved: Vec<_> = extraction.quotes.iter().filter(|q| q.resolved).map(|q| q.url.clone()).collect();
         for url in &resolution.pending {
             extraction.warnings.push(format!("{url}: the platform could not be reached; try again later"));
         }
         // Embeds that became quotes are no longer "without text".
-        if extraction.quotes.len() > before {
-            extraction.textless.retain(|e| !resolved.iter().flatten().any(|u| same_post(u, &e.url)));
-        }
+        extraction.textless.retain(|e| !resolution.resolved.contains(&e.url));
     }
     Ok(())
 }
 
-/// Whether a resolved quote's permalink is the post an embed pointed at (the
-/// permalink may name the author where the embed said `i/web/status`).
-fn same_post(permalink: &str, embed_url: &str) -> bool {
-    let last = |u: &str| u.trim_end_matches('/').rsplit('/').next().map(str::to_string);
-    permalink == embed_url || last(permalink) == last(embed_url)
-}
-
+/// Fetches a page or feed with the daemon's fetcher and the `[fetch]` settings (the
+/// private-address guard on unless lifted); returns the body and the URL it came from.
 fn fetch_input(url: &Url, max_bytes: usize, settings: &FetchConfig) -> Result<(Vec<u8>, Option<Url>), String> {
     let mut settings = settings.clone();
     settings.max_bytes = u64::try_from(max_bytes).unwrap_or(u64::MAX);

@@ -52,6 +52,8 @@ enum Lookup {
 /// What resolving an article's embeds came to.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Resolution {
+    /// Embeds whose post is now a quote of the article (the URLs the embeds gave).
+    pub resolved: Vec<String>,
     /// Embeds whose platform could not be reached this time: the article should be
     /// read again at the next poll.
     pub pending: Vec<String>,
@@ -79,19 +81,23 @@ impl Resolver {
     }
 
     /// Adds the quotes of the textless embeds it can resolve to `quotes`, each where
-    /// its embed stood in the article, and says which could not be reached.
+    /// its embed stood in the article, and says which became quotes and which could
+    /// not be reached.
     pub async fn resolve(&self, textless: &[TextlessEmbed], quotes: &mut Vec<Quote>) -> Resolution {
         let mut resolution = Resolution::default();
         let mut inserted = 0;
         for embed in textless.iter().filter(|e| self.config.platforms.contains(&e.platform)) {
             match self.quote_of(embed).await {
-                Ok(Some(mut quote)) if !quotes.iter().any(|q| q.id == quote.id) => {
-                    quote.context = embed.context.clone();
-                    quote.resolved = true;
-                    quotes.insert((embed.position + inserted).min(quotes.len()), quote);
-                    inserted += 1;
+                Ok(Some(mut quote)) => {
+                    if !quotes.iter().any(|q| q.id == quote.id) {
+                        quote.context = embed.context.clone();
+                        quote.resolved = true;
+                        quotes.insert((embed.position + inserted).min(quotes.len()), quote);
+                        inserted += 1;
+                    }
+                    resolution.resolved.push(embed.url.clone());
                 }
-                Ok(_) => {}
+                Ok(None) => {}
                 Err(reason) => {
                     tracing::info!("{} will be asked again at the next poll: {reason}", embed.url);
                     resolution.pending.push(embed.url.clone());

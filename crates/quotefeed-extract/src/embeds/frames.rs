@@ -32,14 +32,13 @@ pub(super) fn parse(element: &Element, node: NodeRef<'_, Node>, ctx: &mut Ctx<'_
 /// The URL of the post a frame or AMP element shows, from its attributes.
 fn frame_post(element: &Element) -> Option<String> {
     let attr = |name: &str| element.attr(name).map(str::trim).filter(|v| !v.is_empty());
-    let tweet = |id: &str| id.chars().all(|c| c.is_ascii_digit()).then(|| format!("https://twitter.com/i/status/{id}"));
     match element.name() {
-        "amp-twitter" => attr("data-tweetid").and_then(tweet),
+        "amp-twitter" => attr("data-tweetid").and_then(status_url),
         "amp-instagram" => attr("data-shortcode").map(|code| format!("https://www.instagram.com/p/{code}/")),
         "amp-facebook" => attr("data-href").map(str::to_string),
         // A bare video id names no author, and TikTok's oEmbed wants the full URL.
         "amp-tiktok" => attr("data-src").filter(|src| src.starts_with("http")).map(str::to_string),
-        _ => attr("data-tweet-id").and_then(tweet).or_else(|| attr("src").and_then(frame_src_post)),
+        _ => attr("data-tweet-id").and_then(status_url).or_else(|| attr("src").and_then(frame_src_post)),
     }
 }
 
@@ -52,9 +51,7 @@ fn frame_src_post(src: &str) -> Option<String> {
     let query = |key: &str| url.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.into_owned());
     let segments: Vec<&str> = url.path_segments().map(|s| s.filter(|s| !s.is_empty()).collect()).unwrap_or_default();
     match (host, segments.as_slice()) {
-        ("platform.twitter.com", ["embed", ..]) => query("id")
-            .filter(|id| id.chars().all(|c| c.is_ascii_digit()))
-            .map(|id| format!("https://twitter.com/i/status/{id}")),
+        ("platform.twitter.com", ["embed", ..]) => query("id").as_deref().and_then(status_url),
         ("embed.bsky.app", ["embed", did, "app.bsky.feed.post", rkey]) => {
             Some(format!("https://bsky.app/profile/{did}/post/{rkey}"))
         }
@@ -67,6 +64,11 @@ fn frame_src_post(src: &str) -> Option<String> {
         ("facebook.com", ["plugins", "post.php"]) => query("href"),
         _ => None,
     }
+}
+
+/// The URL of a tweet known only by its numeric id.
+fn status_url(id: &str) -> Option<String> {
+    (!id.is_empty() && id.chars().all(|c| c.is_ascii_digit())).then(|| format!("https://twitter.com/i/status/{id}"))
 }
 
 /// Whether an iframe's `src` is a post embed frame this module reads.
