@@ -16,7 +16,7 @@ use crate::fetch::FetchError;
 use crate::store::call;
 use crate::store::{Delivery, Event, PROFILE_EVENT};
 
-/// Deliveries in flight at once (each also waits for the per-host limit).
+/// Hosts delivered to at once (one delivery in flight per host).
 const CONCURRENT_DELIVERIES: usize = 8;
 /// Failed deliveries in a row to one host (`host:port`) that pause it: the circuit
 /// breaker, so a server that is down does not take a share of every send.
@@ -126,7 +126,23 @@ async fn send_due(ap: &Arc<ActivityPub>) {
         if due.is_empty() {
             return;
         }
-        stream::iter(due).for_each_concurrent(CONCURRENT_DELIVERIES, |delivery| deliver(ap, delivery)).await;
+        // One host's deliveries go one after another, so that the circuit breaker's
+        // pause stops the next one; different hosts are served in parallel.
+        let mut by_host: Vec<(String, Vec<Delivery>)> = Vec::new();
+        for delivery in due {
+            let host = host_of(&delivery.inbox);
+            match by_host.iter_mut().find(|(h, _)| *h == host) {
+                Some((_, deliveries)) => deliveries.push(delivery),
+                None => by_host.push((host, vec![delivery])),
+            }
+        }
+        stream::iter(by_host)
+            .for_each_concurrent(CONCURRENT_DELIVERIES, |(_, deliveries)| async move {
+                for delivery in deliveries {
+                    deliver(ap, delivery).await;
+                }
+            })
+            .await;
     }
 }
 
