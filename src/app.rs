@@ -13,9 +13,10 @@ use tokio_util::sync::CancellationToken;
 use crate::activitypub::{self, ActivityPub};
 use crate::config::{Config, SourceConfig};
 use crate::daemon::Scheduler;
-use crate::fetch::Fetcher;
+use crate::fetch::{Fetcher, RequestSigner};
 use crate::http::{self, Site, response};
 use crate::maintenance::Maintenance;
+use crate::model::INSTANCE_ACTOR;
 use crate::poll::Poller;
 use crate::resolve::Resolver;
 use crate::store::{Store, call};
@@ -48,7 +49,13 @@ impl App {
             .await
             .map_err(|e| e.to_string())?;
         let fetcher = Arc::new(Fetcher::new(&config.fetch)?);
-        let resolver = Arc::new(Resolver::new(Some(Arc::clone(&store)), Arc::clone(&fetcher), config.resolve.clone()));
+        let activitypub = ActivityPub::new(&config, Arc::clone(&store), Arc::clone(&fetcher)).map(Arc::new);
+        let signer: Option<Arc<dyn RequestSigner>> = match &activitypub {
+            Some(ap) => Some(Arc::new(ap.signer_for(INSTANCE_ACTOR))),
+            None => None,
+        };
+        let resolver =
+            Arc::new(Resolver::new(Some(Arc::clone(&store)), Arc::clone(&fetcher), signer, config.resolve.clone()));
         let poller = Arc::new(Poller::new(
             Arc::clone(&store),
             Arc::clone(&fetcher),
@@ -58,7 +65,6 @@ impl App {
             config.limits,
         ));
         let scheduler = Scheduler::new(config.sources.clone(), poller, Arc::clone(&store));
-        let activitypub = ActivityPub::new(&config, Arc::clone(&store), fetcher).map(Arc::new);
         Ok(App { config: Arc::new(config), store, scheduler, activitypub })
     }
 

@@ -29,6 +29,11 @@ pub fn parse_author_actor(name: &str) -> Option<(Platform, &str)> {
 /// source; no source may take it.
 pub const ALL_ACTOR: &str = "all";
 
+/// The key name of the instance actor (`/actor`, an `Application`), which signs
+/// the GETs the daemon sends. No source may take it: source names start with a
+/// letter or digit.
+pub const INSTANCE_ACTOR: &str = "_instance";
+
 /// One item of a source feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Article {

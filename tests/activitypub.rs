@@ -27,6 +27,15 @@ fn webfinger_actor_and_nodeinfo_have_the_expected_shapes() {
     assert_eq!(finger.status, 200);
     assert_eq!(finger.header("content-type"), Some("application/jrd+json; charset=utf-8"));
     let jrd: Value = serde_json::from_slice(&finger.body).unwrap();
+    // The instance actor, named the way Mastodon names its own (acct:HOST@HOST).
+    let instance: Value =
+        serde_json::from_slice(&get(&format!("{base}.well-known/webfinger?resource=acct:{host}@{host}")).body).unwrap();
+    assert_eq!(instance["links"][0]["href"], format!("{base}actor"));
+    let application = activity_json(&format!("{base}actor"));
+    assert_eq!(application["type"], "Application");
+    assert_eq!(application["publicKey"]["owner"], format!("{base}actor"));
+    assert_eq!(application["inbox"], format!("{base}inbox"));
+    assert!(application["publicKey"]["publicKeyPem"].as_str().unwrap().contains("PUBLIC KEY"));
     let actor_id = format!("{base}users/news");
     assert_eq!(
         jrd,
@@ -226,13 +235,22 @@ fn the_inbox_refuses_what_is_not_properly_signed() {
     let accept: Value = serde_json::from_slice(&tester.remote.bodies("/actor/inbox")[0]).unwrap();
     assert_eq!(accept["type"], "Accept");
     assert_eq!(accept["object"]["id"], format!("{}/follows/1", tester.id));
+    // Signed the RFC 9421 way (the tester's server accepts it), over the body's digest.
+    let input = tester.remote.last_header("/actor/inbox", "signature-input").unwrap();
     assert!(
-        tester
-            .remote
-            .last_header("/actor/inbox", "signature")
-            .unwrap()
-            .contains("headers=\"(request-target) host date digest\"")
+        input.starts_with(
+            "sig1=(\"@method\" \"@target-uri\" \"@authority\" \"host\" \"date\" \"content-digest\");alg=\"rsa-v1_5-sha256\""
+        ),
+        "{input}"
     );
+    assert!(input.contains(&format!("keyid=\"{target}#main-key\"")), "{input}");
+    let digest = tester.remote.last_header("/actor/inbox", "content-digest").unwrap();
+    let expected = {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&tester.remote.bodies("/actor/inbox")[0]))
+    };
+    assert_eq!(digest, format!("sha-256=:{expected}:"));
     // The shared inbox takes activities too; an unknown activity is accepted and ignored.
     let like = json!({"id": "l", "type": "Like", "actor": tester.id, "object": target}).to_string().into_bytes();
     let shared = format!("{base}inbox");
@@ -276,6 +294,37 @@ fn a_pending_delivery_survives_a_restart_and_arrives_once() {
     assert_eq!(create["type"], "Create");
     assert!(create["object"]["content"].as_str().unwrap().contains("Fresh quote number 7."));
     assert_eq!(setup.count("deliveries"), 0);
+}
+
+#[test]
+fn a_server_that_refuses_rfc9421_signatures_gets_draft_cavage_ones_and_is_remembered() {
+    let remote = bolivia_remote();
+    let tester = RemoteActor::new();
+    tester.remote.set("/actor/inbox", Route::CavageOnly { status: 202 });
+    let (setup, _daemon, base) = federated(&remote, "");
+    let inbox = format!("{base}users/news/inbox");
+    let body = tester.follow(&format!("{base}users/news"));
+    assert_eq!(post(&inbox, &tester.signed(&inbox, &body, &now_date(), &tester.private_pem), body).status, 202);
+    // The Accept knocks twice: RFC 9421 first (refused), then draft-cavage.
+    wait_for(Duration::from_secs(10), "the Accept", || tester.remote.hits("/actor/inbox") == 2);
+    let inputs = tester.remote.header_values("/actor/inbox", "signature-input");
+    assert!(inputs[0].as_deref().is_some_and(|i| i.starts_with("sig1=(\"@method\" \"@target-uri\"")), "{inputs:?}");
+    assert!(inputs[0].as_deref().unwrap().contains("\"content-digest\");alg=\"rsa-v1_5-sha256\";keyid="));
+    assert!(
+        tester.remote.header_values("/actor/inbox", "content-digest")[0].as_deref().unwrap().starts_with("sha-256=:")
+    );
+    assert_eq!(inputs[1], None, "the second knock is draft-cavage");
+    let signature = tester.remote.header_values("/actor/inbox", "signature")[1].clone().unwrap();
+    assert!(signature.contains("headers=\"(request-target) host date digest\""), "{signature}");
+
+    // The host is remembered: the next delivery goes draft-cavage at once.
+    remote.set("/feed.xml", Route::feed(with_new_tweet(3)));
+    assert!(setup.poll().contains("1 quote added"));
+    wait_for(Duration::from_secs(20), "the Create", || tester.remote.hits("/actor/inbox") >= 3);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(tester.remote.hits("/actor/inbox"), 3, "one POST for the Create");
+    assert_eq!(tester.remote.header_values("/actor/inbox", "signature-input")[2], None);
+    assert_eq!(setup.count("deliveries"), 0, "delivered");
 }
 
 /// A daemon federating the remote's feed as `@news`, followed by a remote actor whose

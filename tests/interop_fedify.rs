@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::fediverse::{bolivia_remote, federated, with_new_tweet};
-use common::{Route, free_port, request_with_body, wait_for};
+use common::{Remote, Route, fixture, free_port, get, request, request_with_body, wait_for};
 use serde_json::{Value, json};
 
 /// The Fedify peer, started with Node.
@@ -23,6 +23,15 @@ struct Peer {
 
 impl Peer {
     fn start(port: u16) -> Peer {
+        Peer::start_with(port, &[])
+    }
+
+    /// A peer in "authorized fetch" mode: it answers only signed GETs.
+    fn start_secure(port: u16) -> Peer {
+        Peer::start_with(port, &["secure"])
+    }
+
+    fn start_with(port: u16, args: &[&str]) -> Peer {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fedify");
         assert!(
             dir.join("node_modules/@fedify/fedify").exists(),
@@ -31,6 +40,7 @@ impl Peer {
         let child = Command::new("node")
             .arg("peer.mjs")
             .arg(port.to_string())
+            .args(args)
             .current_dir(&dir)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -52,6 +62,12 @@ impl Peer {
         );
         assert_eq!(response.status, 200, "{path}: {}", response.text());
         serde_json::from_slice(&response.body).unwrap()
+    }
+
+    /// The GETs the peer answered for `path`: status and signature scheme.
+    fn gets(&self, path: &str) -> Vec<Value> {
+        let all = self.control("received", json!({}));
+        all["gets"].as_array().unwrap().iter().filter(|g| g["path"] == path).cloned().collect()
     }
 
     fn received(&self, kind: &str) -> Vec<Value> {
@@ -142,4 +158,54 @@ fn fedify_reads_an_authors_profile_follows_it_and_receives_its_next_quote() {
     assert_eq!(creates[0]["actor"], actor);
     assert!(creates[0]["content"].as_str().unwrap().contains("Fresh quote number 2."), "{:?}", creates[0]);
     assert_eq!(peer.control("received", json!({}))["errors"], json!([]), "Fedify found nothing wrong");
+}
+
+/// The bolivia feed with one more article, embedding the peer's post `/@peer/1`
+/// the way Mastodon's embed code does (an iframe, no text).
+fn with_peer_post(peer: &Peer) -> String {
+    let item = format!(
+        r#"<item><title>Ferries</title><link>https://news.example/ferries</link><guid>ferries</guid><pubDate>Fri, 20 Nov 2026 10:00:00 +0000</pubDate><description><![CDATA[<p>The harbour said:</p><iframe src="{}/@peer/1/embed" class="mastodon-embed" width="400"></iframe>]]></description></item>"#,
+        peer.url
+    );
+    fixture("bolivia/feed.xml").replacen("<item>", &format!("{item}<item>"), 1)
+}
+
+#[test]
+fn a_fedify_server_in_secure_mode_follows_us_and_its_post_resolves_through_signed_gets() {
+    let peer = Peer::start_secure(free_port());
+    let unsigned = request("GET", &format!("{}/users/peer", peer.url), &[("accept", "application/activity+json")]);
+    assert_eq!(unsigned.status, 401, "the peer refuses unsigned GETs: {}", unsigned.text());
+
+    let remote = Remote::start();
+    remote.set("/feed.xml", Route::feed(with_peer_post(&peer)));
+    let (setup, _daemon, base) = federated(&remote, "");
+    wait_for(Duration::from_secs(20), "the peer's post to become a quote", || setup.count("quotes") == 17);
+    // The first poll fetched the peer's post with a signed GET and made it a quote.
+    let feed: Value = serde_json::from_str(&get(&format!("{base}feeds/all.json")).text()).unwrap();
+    let items = feed["items"].as_array().unwrap();
+    let ferries = items
+        .iter()
+        .find(|i| i["content_text"].as_str().unwrap_or("").contains("Ferries run again tonight"))
+        .expect("the peer's post is a quote");
+    assert_eq!(ferries["_quotefeed"]["resolved"], true, "{ferries}");
+    let post_gets = peer.gets("/@peer/1");
+    assert!(post_gets.iter().any(|g| g["status"] == 200), "the post was served to a signed GET: {post_gets:?}");
+    assert!(post_gets.iter().all(|g| g["scheme"] != "none"), "every GET was signed: {post_gets:?}");
+    assert_eq!(post_gets[0]["scheme"], "rfc9421", "the first knock is RFC 9421, which Fedify verifies");
+
+    // The peer follows @all: we fetch its key with a signed GET and accept.
+    let actor = format!("{base}users/all");
+    peer.control("follow", json!({"actor": actor}));
+    wait_for(Duration::from_secs(20), "the secure peer to receive our Accept", || !peer.received("Accept").is_empty());
+    let actor_gets = peer.gets("/users/peer");
+    assert!(actor_gets.iter().any(|g| g["status"] == 200 && g["scheme"] == "rfc9421"), "{actor_gets:?}");
+    // The first GET is the test's own unsigned one above; all of quotefeed's are signed.
+    assert!(actor_gets[1..].iter().all(|g| g["scheme"] != "none"), "{actor_gets:?}");
+    assert_eq!(peer.control("received", json!({}))["errors"], json!([]), "Fedify found nothing wrong");
+
+    // The instance actor that signed those GETs is an Application with a key.
+    let instance = request("GET", &format!("{base}actor"), &[("accept", "application/activity+json")]);
+    let instance: Value = serde_json::from_slice(&instance.body).unwrap();
+    assert_eq!(instance["type"], "Application");
+    assert_eq!(instance["publicKey"]["id"], format!("{base}actor#main-key"));
 }

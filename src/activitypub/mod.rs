@@ -22,9 +22,9 @@ use tokio::sync::Notify;
 use url::Url;
 
 use crate::config::Config;
-use crate::fetch::{ACTIVITY_ACCEPT, FetchError, Fetcher, Origin, host_header};
+use crate::fetch::{ACTIVITY_ACCEPT, FetchError, Fetcher, Origin, RequestSigner, SignatureScheme, host_header};
 use crate::http::response::http_date;
-use crate::model::ALL_ACTOR;
+use crate::model::{ALL_ACTOR, INSTANCE_ACTOR};
 use crate::publish::FeedKind;
 use crate::store::call;
 use crate::store::{RemoteActor, Store};
@@ -39,7 +39,7 @@ pub struct ActivityPub {
     pub store: Arc<Store>,
     fetcher: Arc<Fetcher>,
     /// The actors' keys.
-    pub keys: Keyring,
+    pub keys: Arc<Keyring>,
     /// Wakes the delivery worker when there is something to send.
     pub wake: Notify,
     /// The first retry's delay; later ones grow from it.
@@ -60,6 +60,75 @@ pub fn path_and_query(url: &Url) -> String {
     }
 }
 
+/// Signs requests as one of our actors, in either scheme the fetcher asks for:
+/// `Date`, the body's digest (`Digest` or `Content-Digest`) and the signature over
+/// the method, target, host and date, and the digest when there is a body.
+pub struct ActorSigner {
+    keys: Arc<Keyring>,
+    actor: String,
+    key_id: String,
+}
+
+impl RequestSigner for ActorSigner {
+    fn sign<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        scheme: SignatureScheme,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let key = self.keys.key(&self.actor).await?;
+            sign_with(&key, &self.key_id, request, scheme)
+        })
+    }
+}
+
+/// Adds the headers of one signature scheme to a request.
+fn sign_with(
+    key: &ActorKey,
+    key_id: &str,
+    request: &mut reqwest::Request,
+    scheme: SignatureScheme,
+) -> Result<(), String> {
+    let url = request.url().clone();
+    let method = request.method().as_str().to_string();
+    let now = chrono::Utc::now();
+    let date = http_date(now);
+    let host = host_header(&url);
+    let body = request.body().map(|b| b.as_bytes().map(<[u8]>::to_vec).ok_or("a streamed body cannot be signed"));
+    let body = body.transpose()?;
+    let mut added: Vec<(&str, String)> = vec![("date", date.clone())];
+    match scheme {
+        SignatureScheme::Cavage => {
+            let digest = body.as_deref().map(signature::digest);
+            let mut signed = vec![("host", host.as_str()), ("date", date.as_str())];
+            if let Some(digest) = &digest {
+                signed.push(("digest", digest));
+            }
+            let header = signature::sign(&key.private, key_id, &method, &path_and_query(&url), &signed);
+            added.extend(digest.map(|d| ("digest", d)));
+            added.push(("signature", header));
+        }
+        SignatureScheme::Rfc9421 => {
+            let digest = body.as_deref().map(signature::content_digest);
+            let mut signed = vec![("host", host.as_str()), ("date", date.as_str())];
+            if let Some(digest) = &digest {
+                signed.push(("content-digest", digest));
+            }
+            let (input, header) =
+                signature::sign_rfc9421(&key.private, key_id, &method, url.as_str(), &host, &signed, now.timestamp());
+            added.extend(digest.map(|d| ("content-digest", d)));
+            added.push(("signature-input", input));
+            added.push(("signature", header));
+        }
+    }
+    let headers = request.headers_mut();
+    for (name, value) in added {
+        let value = reqwest::header::HeaderValue::from_str(&value).map_err(|e| format!("{name}: {e}"))?;
+        headers.insert(name, value);
+    }
+    Ok(())
+}
+
 fn str_field<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
     match value.get(key)? {
         Value::String(s) => Some(s),
@@ -73,7 +142,7 @@ impl ActivityPub {
     pub fn new(config: &Config, store: Arc<Store>, fetcher: Arc<Fetcher>) -> Option<ActivityPub> {
         config.activitypub.enabled.then(|| ActivityPub {
             urls: Urls::new(config.server.base_url.clone()),
-            keys: Keyring::new(Arc::clone(&store)),
+            keys: Arc::new(Keyring::new(Arc::clone(&store))),
             store,
             fetcher,
             wake: Notify::new(),
@@ -106,53 +175,28 @@ impl ActivityPub {
         Ok(source.map(FeedKind::Source))
     }
 
-    /// A request signed by one of our actors: `(request-target) host date`, plus
-    /// `digest` when there is a body.
-    fn signed(
-        &self,
-        key: &ActorKey,
-        actor: &str,
-        method: reqwest::Method,
-        url: &Url,
-        body: Option<Vec<u8>>,
-    ) -> Result<reqwest::Request, String> {
-        let date = http_date(chrono::Utc::now());
-        let host = host_header(url);
-        let digest = body.as_deref().map(signature::digest);
-        let mut signed_headers = vec![("host", host.as_str()), ("date", date.as_str())];
-        if let Some(digest) = &digest {
-            signed_headers.push(("digest", digest));
-        }
-        let signature = signature::sign(
-            &key.private,
-            &self.urls.key_id(actor),
-            method.as_str(),
-            &path_and_query(url),
-            &signed_headers,
-        );
-        let mut builder = self
-            .fetcher
-            .client(Origin::Remote)
-            .request(method, url.clone())
-            .header("date", &date)
-            .header(ACCEPT, ACTIVITY_ACCEPT)
-            .header("signature", signature);
-        if let (Some(body), Some(digest)) = (body, digest) {
-            builder = builder.header("digest", digest).header(CONTENT_TYPE, "application/activity+json").body(body);
-        }
-        builder.build().map_err(|e| format!("{url}: {e}"))
+    /// A signer for one of our actors (`INSTANCE_ACTOR` for the instance actor).
+    pub fn signer_for(&self, actor: &str) -> ActorSigner {
+        ActorSigner { keys: Arc::clone(&self.keys), actor: actor.to_string(), key_id: self.urls.key_id(actor) }
     }
 
-    /// Fetches a remote ActivityPub document with a GET signed by `@all` (servers in
-    /// "authorized fetch" mode require one).
+    /// Fetches a remote ActivityPub document with a GET signed by the instance
+    /// actor (servers in "authorized fetch" mode require one). Redirects are not
+    /// followed: a document must be at the URL its id names.
     pub async fn fetch_object(&self, url: &str) -> Result<Value, String> {
         let url = Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(format!("{url}: not an http(s) URL"));
         }
-        let key = self.keys.key(ALL_ACTOR).await?;
-        let request = self.signed(&key, ALL_ACTOR, reqwest::Method::GET, &url, None)?;
-        let (status, body) = self.fetcher.send(request, Origin::Remote).await.map_err(|e| format!("{url}: {e}"))?;
+        let signer = self.signer_for(INSTANCE_ACTOR);
+        let request = self
+            .fetcher
+            .client(Origin::Remote)
+            .get(url.clone())
+            .header(ACCEPT, ACTIVITY_ACCEPT)
+            .build()
+            .map_err(|e| format!("{url}: {e}"))?;
+        let (status, body) = self.fetcher.send_signed(request, &signer).await.map_err(|e| format!("{url}: {e}"))?;
         if !(200..300).contains(&status) {
             return Err(format!("{url}: HTTP {status}"));
         }
@@ -165,11 +209,17 @@ impl ActivityPub {
     /// Posts an activity to an inbox, signed by `actor`; returns the status.
     pub async fn post(&self, actor: &str, inbox: &str, activity: &str) -> Result<u16, FetchError> {
         let url = Url::parse(inbox).map_err(|e| FetchError::Network(format!("{inbox}: {e}")))?;
-        let key = self.keys.key(actor).await.map_err(FetchError::Network)?;
+        let signer = self.signer_for(actor);
         let request = self
-            .signed(&key, actor, reqwest::Method::POST, &url, Some(activity.as_bytes().to_vec()))
-            .map_err(FetchError::Network)?;
-        self.fetcher.send(request, Origin::Remote).await.map(|(status, _)| status)
+            .fetcher
+            .client(Origin::Remote)
+            .post(url)
+            .header(ACCEPT, ACTIVITY_ACCEPT)
+            .header(CONTENT_TYPE, "application/activity+json")
+            .body(activity.as_bytes().to_vec())
+            .build()
+            .map_err(|e| FetchError::Network(format!("{inbox}: {e}")))?;
+        self.fetcher.send_signed(request, &signer).await.map(|(status, _)| status)
     }
 
     /// How long to wait before the try after `attempts` failed ones, or `None` to

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::model::Platform;
+use crate::model::{INSTANCE_ACTOR, Platform};
 use crate::publish::{FeedKind, Format, note_html};
 use crate::store::PublishedQuote;
 
@@ -31,8 +31,11 @@ impl Urls {
         &self.base
     }
 
-    /// An actor's id.
+    /// An actor's id; the instance actor's is `/actor`.
     pub fn actor(&self, name: &str) -> String {
+        if name == INSTANCE_ACTOR {
+            return format!("{}actor", self.base);
+        }
         format!("{}users/{name}", self.base)
     }
 
@@ -197,6 +200,37 @@ pub fn actor(urls: &Urls, kind: &FeedKind, public_pem: &str, person: bool) -> Va
         "discoverable": true,
         "indexable": true,
         "attachment": attachment
+    })
+}
+
+/// The instance actor (`/actor`): the `Application` whose key signs the GETs the
+/// daemon sends (keys, actors, posts), as Mastodon's own instance actor does. It
+/// posts nothing and accepts no followers; its inbox is the shared inbox.
+pub fn instance_actor(urls: &Urls, public_pem: &str) -> Value {
+    let id = urls.actor(INSTANCE_ACTOR);
+    json!({
+        "@context": [ACTIVITYSTREAMS, SECURITY, {"manuallyApprovesFollowers": "as:manuallyApprovesFollowers"}],
+        "id": id,
+        "type": "Application",
+        "preferredUsername": urls.acct_host(),
+        "name": "quotefeed",
+        "summary": "<p>The quotefeed server itself: it signs the requests this server sends.</p>",
+        "url": urls.base().as_str(),
+        "inbox": urls.shared_inbox(),
+        "outbox": format!("{id}/outbox"),
+        "endpoints": {"sharedInbox": urls.shared_inbox()},
+        "publicKey": {"id": urls.key_id(INSTANCE_ACTOR), "owner": id, "publicKeyPem": public_pem},
+        "manuallyApprovesFollowers": true
+    })
+}
+
+/// The WebFinger answer for the instance actor (`acct:HOST@HOST`, as Mastodon names its own).
+pub fn instance_webfinger(urls: &Urls) -> Value {
+    let id = urls.actor(INSTANCE_ACTOR);
+    json!({
+        "subject": format!("acct:{0}@{0}", urls.acct_host()),
+        "aliases": [id],
+        "links": [{"rel": "self", "type": "application/activity+json", "href": id}]
     })
 }
 

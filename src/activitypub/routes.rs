@@ -18,6 +18,7 @@ use super::inbox::{MAX_BODY, Refusal};
 use super::objects::{self, actor_name};
 use super::pictures;
 use crate::http::response::{not_found, server_error, text_response};
+use crate::model::INSTANCE_ACTOR;
 use crate::publish::FeedKind;
 use crate::publish::site;
 use crate::store::call;
@@ -31,6 +32,8 @@ pub fn router(activitypub: Arc<ActivityPub>) -> Router {
         .route("/.well-known/webfinger", get(webfinger))
         .route("/.well-known/nodeinfo", get(nodeinfo_links))
         .route("/nodeinfo/2.1", get(nodeinfo))
+        .route("/actor", get(instance_actor))
+        .route("/actor/outbox", get(instance_outbox))
         .route("/users/{name}", get(actor))
         .route("/users/{name}/outbox", get(outbox))
         .route("/users/{name}/followers", get(followers))
@@ -94,11 +97,25 @@ async fn webfinger(State(state): State<Arc<ActivityPub>>, Query(query): Query<We
             None => return not_found(&format!("no account {resource} here")),
         },
     };
+    if name == ap.urls.acct_host() || resource == ap.urls.actor(INSTANCE_ACTOR) {
+        return json("application/jrd+json; charset=utf-8", &objects::instance_webfinger(&ap.urls));
+    }
     let kind = match feed_of(&state, &name).await {
         Ok(kind) => kind,
         Err(response) => return response,
     };
     json("application/jrd+json; charset=utf-8", &objects::webfinger(&ap.urls, &name, &kind.page_url(ap.urls.base())))
+}
+
+async fn instance_actor(State(state): State<Arc<ActivityPub>>) -> Response {
+    match state.keys.key(INSTANCE_ACTOR).await {
+        Ok(key) => activity_json(&objects::instance_actor(&state.urls, &key.public_pem)),
+        Err(e) => server_error(&e),
+    }
+}
+
+async fn instance_outbox(State(state): State<Arc<ActivityPub>>) -> Response {
+    activity_json(&objects::counted_collection(&format!("{}/outbox", state.urls.actor(INSTANCE_ACTOR)), 0))
 }
 
 async fn nodeinfo_links(State(state): State<Arc<ActivityPub>>) -> Response {

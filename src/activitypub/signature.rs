@@ -1,9 +1,12 @@
-//! HTTP signatures as the fediverse uses them (draft-cavage-http-signatures-12):
-//! `rsa-sha256` / `hs2019` over `(request-target)`, `host`, `date` and, on POST,
-//! `digest`, with a SHA-256 `Digest` of the body.
+//! HTTP signatures as the fediverse uses them. Incoming requests are checked in
+//! draft-cavage-http-signatures-12 form (`rsa-sha256` / `hs2019` over
+//! `(request-target)`, `host`, `date` and, on POST, `digest`, a SHA-256 `Digest` of
+//! the body). Outgoing requests are signed in either form: RFC 9421 first (what
+//! Fedify and newer Mastodon check, with `Content-Digest`), then draft-cavage when a
+//! server refuses it — the "double knock" the fetcher runs.
 //!
 //! Hand-written: the Rust crates for this are either AGPL (http-signature-normalization)
-//! or implement only RFC 9421, which Mastodon does not send; the scheme itself is a
+//! or implement only RFC 9421, which Mastodon does not send; each scheme is a
 //! signing string and one RSA operation.
 
 use base64::Engine as _;
@@ -64,6 +67,39 @@ pub fn sign(key: &PrivateKey, key_id: &str, method: &str, path_and_query: &str, 
         names.join(" "),
         BASE64.encode(signature)
     )
+}
+
+/// The `Content-Digest` header (RFC 9530) of a body, which RFC 9421 signs.
+pub fn content_digest(body: &[u8]) -> String {
+    format!("sha-256=:{}:", BASE64.encode(sha2::Sha256::digest(body)))
+}
+
+/// An RFC 9421 signature of a request, as (`Signature-Input`, `Signature`): label
+/// `sig1`, algorithm `rsa-v1_5-sha256`, over `@method`, `@target-uri`, `@authority`
+/// and the `headers` given (name, value), in that order — the components Fedify
+/// signs and checks.
+pub fn sign_rfc9421(
+    key: &PrivateKey,
+    key_id: &str,
+    method: &str,
+    target_uri: &str,
+    authority: &str,
+    headers: &[(&str, &str)],
+    created: i64,
+) -> (String, String) {
+    let mut components = vec![
+        ("@method".to_string(), method.to_ascii_uppercase()),
+        ("@target-uri".to_string(), target_uri.to_string()),
+        ("@authority".to_string(), authority.to_ascii_lowercase()),
+    ];
+    components.extend(headers.iter().map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_string())));
+    let names: Vec<String> = components.iter().map(|(name, _)| format!("\"{name}\"")).collect();
+    let key_id = key_id.replace('\\', "\\\\").replace('"', "\\\"");
+    let parameters = format!("({});alg=\"rsa-v1_5-sha256\";keyid=\"{key_id}\";created={created}", names.join(" "));
+    let mut base: Vec<String> = components.iter().map(|(name, value)| format!("\"{name}\": {value}")).collect();
+    base.push(format!("\"@signature-params\": {parameters}"));
+    let signature = key.pkcs1v15_sign::<Sha256>(base.join("\n").as_bytes()).expect("an RSA key signs");
+    (format!("sig1={parameters}"), format!("sig1=:{}:", BASE64.encode(signature)))
 }
 
 /// A parsed `Signature` header.

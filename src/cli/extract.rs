@@ -225,7 +225,7 @@ fn resolve_embeds(
     resolve: ResolveConfig,
 ) -> Result<(), String> {
     let fetcher = Arc::new(Fetcher::new(&fetch)?);
-    let resolver = Resolver::new(None, fetcher, resolve);
+    let resolver = Resolver::new(None, fetcher, None, resolve);
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("cannot start: {e}"))?;
     for (_, extraction) in results.iter_mut() {

@@ -24,6 +24,31 @@ use crate::config::FetchConfig;
 pub const ACTIVITY_ACCEPT: &str =
     "application/activity+json, application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"";
 
+/// The two forms of HTTP signature an outgoing request can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureScheme {
+    /// RFC 9421 (`Signature-Input` and `Signature`), tried first.
+    Rfc9421,
+    /// draft-cavage-http-signatures-12, which every fediverse server checks.
+    Cavage,
+}
+
+/// Signs outgoing requests: an ActivityPub actor's HTTP signature. The fetcher
+/// decides which scheme each host gets (see [`Fetcher::send_signed`]).
+pub trait RequestSigner: Send + Sync {
+    /// Adds `Date`, the body's digest when there is one, and the signature headers
+    /// of `scheme` to an unsigned request (asynchronous: the key may have to be
+    /// read or made first).
+    fn sign<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        scheme: SignatureScheme,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), String>>;
+}
+
+/// How long the scheme a host accepted is remembered.
+const KNOCK_MEMORY: Duration = Duration::from_secs(24 * 3600);
+
 /// Whom a URL comes from, which decides where it may lead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
@@ -123,6 +148,13 @@ pub fn host_header(url: &Url) -> String {
     }
 }
 
+/// The redirects a fetch has followed so far: where the resource moved to, while
+/// every one of them was permanent.
+struct Moves {
+    moved_to: Option<Url>,
+    all_permanent: bool,
+}
+
 /// What one request of a fetch led to.
 enum Hop {
     /// The final answer.
@@ -142,6 +174,8 @@ pub struct Fetcher {
     global: Arc<Semaphore>,
     per_host: Mutex<HashMap<String, Arc<Semaphore>>>,
     per_host_limit: usize,
+    /// The signature scheme each host (`host:port`) accepted last.
+    knocks: moka::sync::Cache<String, SignatureScheme>,
 }
 
 static INSTALL_CRYPTO: Once = Once::new();
@@ -178,6 +212,7 @@ impl Fetcher {
             global: Arc::new(Semaphore::new(config.concurrency)),
             per_host: Mutex::new(HashMap::new()),
             per_host_limit: config.per_host_concurrency,
+            knocks: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(KNOCK_MEMORY).build(),
         })
     }
 
@@ -215,8 +250,25 @@ impl Fetcher {
         accept: &str,
         conditional: &Conditional,
     ) -> Result<Fetched, FetchError> {
+        self.get_as(url, origin, accept, conditional, None).await
+    }
+
+    /// [`Fetcher::get`] with every request (each redirect too) signed by `signer`:
+    /// servers in "authorized fetch" mode answer only signed GETs.
+    pub async fn get_signed(&self, url: &Url, accept: &str, signer: &dyn RequestSigner) -> Result<Fetched, FetchError> {
+        self.get_as(url, Origin::Remote, accept, &Conditional::default(), Some(signer)).await
+    }
+
+    async fn get_as(
+        &self,
+        url: &Url,
+        origin: Origin,
+        accept: &str,
+        conditional: &Conditional,
+        signer: Option<&dyn RequestSigner>,
+    ) -> Result<Fetched, FetchError> {
         let _permit = self.global.acquire().await.expect("the semaphore is never closed");
-        let result = self.follow(url, origin, accept, conditional).await;
+        let result = self.follow(url, origin, accept, conditional, signer).await;
         let status = match &result {
             Ok(Fetched::Full(_)) => "200".to_string(),
             Ok(Fetched::NotModified { .. }) => "304".to_string(),
@@ -237,11 +289,11 @@ impl Fetcher {
         origin: Origin,
         accept: &str,
         conditional: &Conditional,
+        signer: Option<&dyn RequestSigner>,
     ) -> Result<Fetched, FetchError> {
         let client = self.client(origin);
         let mut current = url.clone();
-        let mut moved_to = None;
-        let mut all_permanent = true;
+        let mut moves = Moves { moved_to: None, all_permanent: true };
         // The time limit runs from when the first request can be sent: waiting for
         // a host's other requests to finish (a slow source on the same host) does
         // not count against this one.
@@ -253,7 +305,7 @@ impl Fetcher {
             let host_limit = self.host_limit(&current);
             let _host_permit = host_limit.acquire().await.expect("the semaphore is never closed");
             let deadline = *deadline.get_or_insert_with(|| tokio::time::Instant::now() + self.timeout);
-            let exchange = self.exchange(client, &current, accept, conditional, &mut moved_to, &mut all_permanent);
+            let exchange = self.exchange(client, &current, accept, conditional, signer, &mut moves);
             match tokio::time::timeout_at(deadline, exchange).await {
                 Err(_) => return Err(FetchError::Timeout(self.timeout)),
                 Ok(Err(e)) => return Err(e),
@@ -271,8 +323,8 @@ impl Fetcher {
         current: &Url,
         accept: &str,
         conditional: &Conditional,
-        moved_to: &mut Option<Url>,
-        all_permanent: &mut bool,
+        signer: Option<&dyn RequestSigner>,
+        moves: &mut Moves,
     ) -> Result<Hop, FetchError> {
         let mut request = client.get(current.clone()).header(ACCEPT, accept);
         if let Some(etag) = &conditional.etag {
@@ -281,20 +333,24 @@ impl Fetcher {
         if let Some(date) = &conditional.last_modified {
             request = request.header(IF_MODIFIED_SINCE, date);
         }
-        let response = request.send().await.map_err(|e| network_error(&e, self.timeout))?;
+        let request = request.build().map_err(|e| network_error(&e, self.timeout))?;
+        let response = match signer {
+            Some(signer) => self.knock(client, request, signer).await?,
+            None => client.execute(request).await.map_err(|e| network_error(&e, self.timeout))?,
+        };
         let status = response.status();
         if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
             let next = header(response.headers(), LOCATION)
                 .and_then(|location| current.join(&location).ok())
                 .ok_or_else(|| FetchError::Network(format!("HTTP {} without a usable Location", status.as_u16())))?;
-            *all_permanent &= matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT);
-            if *all_permanent {
-                *moved_to = Some(next.clone());
+            moves.all_permanent &= matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT);
+            if moves.all_permanent {
+                moves.moved_to = Some(next.clone());
             }
             return Ok(Hop::Redirect(next));
         }
         if status == StatusCode::NOT_MODIFIED {
-            return Ok(Hop::Done(Fetched::NotModified { moved_to: moved_to.clone() }));
+            return Ok(Hop::Done(Fetched::NotModified { moved_to: moves.moved_to.clone() }));
         }
         if !status.is_success() {
             let retry_after = header(response.headers(), RETRY_AFTER).and_then(|v| parse_retry_after(&v));
@@ -307,25 +363,27 @@ impl Fetcher {
         let body = self.read_body(response).await?;
         Ok(Hop::Done(Fetched::Full(Response {
             final_url: current.clone(),
-            moved_to: moved_to.clone(),
+            moved_to: moves.moved_to.clone(),
             validators,
             body,
         })))
     }
 
-    /// Sends a request built by the caller (a signed ActivityPub request), within the
-    /// same limits as [`Fetcher::get`]: the private-network guard for remote URLs,
-    /// the concurrency limits, the timeout and the body cap. Redirects are not
+    /// Sends an unsigned request signed by `signer` (an ActivityPub POST or GET),
+    /// within the same limits as [`Fetcher::get`]: the private-network guard, the
+    /// concurrency limits, the timeout and the body cap. Redirects are not
     /// followed. Returns the status and the body.
-    pub async fn send(&self, request: reqwest::Request, origin: Origin) -> Result<(u16, Bytes), FetchError> {
-        if origin == Origin::Remote {
-            self.check_remote(request.url())?;
-        }
+    pub async fn send_signed(
+        &self,
+        request: reqwest::Request,
+        signer: &dyn RequestSigner,
+    ) -> Result<(u16, Bytes), FetchError> {
+        self.check_remote(request.url())?;
         let _permit = self.global.acquire().await.expect("the semaphore is never closed");
         let host_limit = self.host_limit(request.url());
         let _host_permit = host_limit.acquire().await.expect("the semaphore is never closed");
         let exchange = async {
-            let response = self.client(origin).execute(request).await.map_err(|e| network_error(&e, self.timeout))?;
+            let response = self.knock(self.client(Origin::Remote), request, signer).await?;
             let status = response.status().as_u16();
             Ok((status, self.read_body(response).await?))
         };
@@ -333,6 +391,42 @@ impl Fetcher {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout(self.timeout)),
         }
+    }
+
+    /// Sends a request signed the way its host accepts: RFC 9421 first, and when
+    /// the host refuses that (400, 401 or 403) the same request again in
+    /// draft-cavage form. The scheme that worked is remembered for the host, so
+    /// the second knock is paid once a day, not on every request.
+    async fn knock(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        signer: &dyn RequestSigner,
+    ) -> Result<reqwest::Response, FetchError> {
+        let host = host_header(request.url());
+        let first = self.knocks.get(&host).unwrap_or(SignatureScheme::Rfc9421);
+        let second = (first == SignatureScheme::Rfc9421).then(|| request.try_clone()).flatten();
+        let send = |mut request: reqwest::Request, scheme: SignatureScheme| async move {
+            signer.sign(&mut request, scheme).await.map_err(FetchError::Network)?;
+            client.execute(request).await.map_err(|e| network_error(&e, self.timeout))
+        };
+        let response = send(request, first).await?;
+        let refused = matches!(response.status().as_u16(), 400 | 401 | 403);
+        let response = match second {
+            Some(second) if refused => {
+                drop(response);
+                let response = send(second, SignatureScheme::Cavage).await?;
+                if response.status().is_success() {
+                    self.knocks.insert(host, SignatureScheme::Cavage);
+                }
+                return Ok(response);
+            }
+            _ => response,
+        };
+        if response.status().is_success() {
+            self.knocks.insert(host, first);
+        }
+        Ok(response)
     }
 
     /// Reads a body, stopping as soon as it passes the limit (so a 2 GB response

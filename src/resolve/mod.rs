@@ -31,7 +31,7 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use crate::config::ResolveConfig;
-use crate::fetch::{Conditional, FetchError, Fetched, Fetcher, Origin};
+use crate::fetch::{Conditional, FetchError, Fetched, Fetcher, Origin, RequestSigner};
 use crate::store::{Store, call};
 
 /// How many polls in a row an unreachable platform is asked about a post before the
@@ -64,6 +64,9 @@ pub struct Resolver {
     /// Where answers are kept; `None` keeps nothing (`quotefeed extract --resolve`).
     store: Option<Arc<Store>>,
     fetcher: Arc<Fetcher>,
+    /// Signs the GETs of fediverse posts (the instance actor), when ActivityPub is
+    /// on: servers in "authorized fetch" mode answer only signed requests.
+    signer: Option<Arc<dyn RequestSigner>>,
     config: ResolveConfig,
     limiters: HashMap<Platform, DefaultDirectRateLimiter>,
     /// Lookups under way, so that articles prepared at the same time that embed
@@ -72,12 +75,18 @@ pub struct Resolver {
 }
 
 impl Resolver {
-    /// A resolver fetching with `fetcher` and keeping answers in `store`.
-    pub fn new(store: Option<Arc<Store>>, fetcher: Arc<Fetcher>, config: ResolveConfig) -> Resolver {
+    /// A resolver fetching with `fetcher` (fediverse posts signed by `signer`) and
+    /// keeping answers in `store`.
+    pub fn new(
+        store: Option<Arc<Store>>,
+        fetcher: Arc<Fetcher>,
+        signer: Option<Arc<dyn RequestSigner>>,
+        config: ResolveConfig,
+    ) -> Resolver {
         let per_minute = NonZeroU32::new(config.rate_limit).unwrap_or(NonZeroU32::MIN);
         let limiters =
             config.platforms.iter().map(|p| (*p, RateLimiter::direct(Quota::per_minute(per_minute)))).collect();
-        Resolver { store, fetcher, config, limiters, fetching: Mutex::new(HashMap::new()) }
+        Resolver { store, fetcher, signer, config, limiters, fetching: Mutex::new(HashMap::new()) }
     }
 
     /// Adds the quotes of the textless embeds it can resolve to `quotes`, each where
@@ -159,7 +168,13 @@ impl Resolver {
         if let Some(limiter) = self.limiters.get(&platform) {
             limiter.until_ready().await;
         }
-        let lookup = match self.fetcher.get(url, Origin::Remote, accept, &Conditional::default()).await {
+        let fetched = match &self.signer {
+            Some(signer) if matches!(platform, Platform::Mastodon | Platform::Threads) => {
+                self.fetcher.get_signed(url, accept, signer.as_ref()).await
+            }
+            _ => self.fetcher.get(url, Origin::Remote, accept, &Conditional::default()).await,
+        };
+        let lookup = match fetched {
             Ok(Fetched::Full(response)) => match serde_json::from_slice::<Value>(&response.body) {
                 Ok(value) if value.is_object() => Lookup::Found(value),
                 _ => {

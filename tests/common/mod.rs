@@ -28,6 +28,9 @@ pub enum Route {
     Status { status: u16, retry_after: Option<&'static str> },
     /// A redirect.
     Redirect { status: u16, to: String },
+    /// A server that checks only draft-cavage signatures: 401 to a request with an
+    /// RFC 9421 `Signature-Input`, `status` to the others.
+    CavageOnly { status: u16 },
     /// A body that never ends, one byte a second.
     Drip,
     /// A body of 2 GB of zeros, generated as it is sent.
@@ -135,6 +138,17 @@ impl Remote {
     }
 
     /// A header of the last request to a path.
+    /// One header of every request to `path`, in order (`None` where it was absent).
+    pub fn header_values(&self, path: &str, name: &str) -> Vec<Option<String>> {
+        let state = self.state.lock().unwrap();
+        state
+            .requests
+            .iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, h)| h.get(name).map(|v| v.to_str().unwrap().to_string()))
+            .collect()
+    }
+
     pub fn last_header(&self, path: &str, name: &str) -> Option<String> {
         let state = self.state.lock().unwrap();
         state
@@ -195,6 +209,10 @@ async fn answer(state: Arc<Mutex<RemoteState>>, path: String, headers: HeaderMap
             response
         }
         Route::Redirect { status, to } => (StatusCode::from_u16(status).unwrap(), [("location", to)]).into_response(),
+        Route::CavageOnly { status } => {
+            let status = if headers.contains_key("signature-input") { 401 } else { status };
+            (StatusCode::from_u16(status).unwrap(), "").into_response()
+        }
         Route::Drip => {
             let stream = futures_util::stream::unfold(0u32, |n| async move {
                 tokio::time::sleep(Duration::from_secs(1)).await;

@@ -6,19 +6,27 @@
 //   POST /control/follow   {actor}   look the actor up and send it a Follow
 //   POST /control/unfollow {actor}   send Undo(Follow)
 //   GET  /control/received           activities that reached the inbox (Fedify
-//                                    verified their signatures) and inbox errors
-// Usage: node peer.mjs PORT
+//                                    verified their signatures), inbox errors, and
+//                                    the GETs it answered with their signature scheme
+// It also serves one post, `/@peer/1`, as a Note (what a Mastodon embed points at).
+// Usage: node peer.mjs PORT [secure]
+// With `secure` it runs like a server in "authorized fetch" mode: the actor and
+// the post are served only to signed GETs (401 otherwise).
 import http from "node:http";
 import { createFederation, generateCryptoKeyPair, MemoryKvStore } from "@fedify/fedify";
-import { Accept, Create, Delete, Endpoints, Follow, Person, Undo, Update } from "@fedify/vocab";
+import { Accept, Create, Delete, Endpoints, Follow, Note, Person, Undo, Update } from "@fedify/vocab";
 
 const port = Number(process.argv[2]);
+const secure = process.argv[3] === "secure";
 const origin = `http://127.0.0.1:${port}`;
 const federation = createFederation({ kv: new MemoryKvStore(), allowPrivateAddress: true });
 const keyPair = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
 const received = [];
 const errors = [];
 const follows = new Map();
+const gets = [];
+// In secure mode only signed requests (verified by Fedify) are answered.
+const signedOnly = async (ctx) => !secure || (await ctx.getSignedKey()) != null;
 
 federation
   .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
@@ -34,7 +42,22 @@ federation
       assertionMethods: keys.map((key) => key.multikey),
     });
   })
-  .setKeyPairsDispatcher(async (_ctx, identifier) => (identifier === "peer" ? [keyPair] : []));
+  .setKeyPairsDispatcher(async (_ctx, identifier) => (identifier === "peer" ? [keyPair] : []))
+  .authorize(signedOnly);
+
+federation
+  .setObjectDispatcher(Note, "/@{identifier}/{id}", (ctx, values) => {
+    if (values.identifier !== "peer" || values.id !== "1") return null;
+    const id = ctx.getObjectUri(Note, values);
+    return new Note({
+      id,
+      url: id,
+      attributedTo: ctx.getActorUri("peer"),
+      content: "<p>Ferries run again tonight, first boat at nine.</p>",
+      to: new URL("https://www.w3.org/ns/activitystreams#Public"),
+    });
+  })
+  .authorize(signedOnly);
 
 const record = (type) => async (_ctx, activity) => {
   let object = null;
@@ -82,7 +105,7 @@ async function control(req, body) {
     case "/control/ready":
       return { ready: true };
     case "/control/received":
-      return { received, errors };
+      return { received, errors, gets };
     case "/control/lookup": {
       const actor = await ctx.lookupObject(input.url);
       if (!actor) return { found: false };
@@ -155,6 +178,10 @@ const server = http.createServer(async (req, res) => {
       body: ["GET", "HEAD"].includes(req.method) ? undefined : body,
     });
     const response = await federation.fetch(request, { contextData: undefined });
+    if (req.method === "GET") {
+      const scheme = req.headers["signature-input"] ? "rfc9421" : req.headers.signature ? "cavage" : "none";
+      gets.push({ path: req.url, scheme, status: response.status });
+    }
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(Buffer.from(await response.arrayBuffer()));
   } catch (error) {
