@@ -574,3 +574,66 @@ fn a_source_whose_title_changes_updates_its_profile_for_its_followers() {
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(tester.remote.hits("/actor/inbox"), 2);
 }
+
+#[test]
+fn only_the_quoted_author_can_answer_our_quote_request_and_a_refusal_unquotes_the_note() {
+    let author = RemoteActor::new();
+    let post_url = author.remote.url("/@tester/1");
+    author.remote.set(
+        "/@tester/1",
+        Route::activity(
+            json!({"id": post_url, "type": "Note", "attributedTo": author.id, "content": "<p>Ferries run again.</p>"})
+                .to_string(),
+        ),
+    );
+    let remote = Remote::start();
+    let article = format!(
+        r#"<item><title>Ferries</title><link>https://news.example/ferries</link><guid>ferries</guid><description><![CDATA[<iframe src="{post_url}/embed" class="mastodon-embed"></iframe>]]></description></item>"#
+    );
+    remote
+        .set("/feed.xml", Route::feed(fixture("bolivia/feed.xml").replacen("<item>", &format!("{article}<item>"), 1)));
+    let (setup, _daemon, base) = federated(&remote, "");
+    wait_for(Duration::from_secs(20), "the post to become a quote", || setup.count("quotes") == 17);
+    // @all and @news each ask the author.
+    wait_for(Duration::from_secs(20), "the QuoteRequests", || author.remote.hits("/actor/inbox") == 2);
+    let requests: Vec<Value> =
+        author.remote.bodies("/actor/inbox").iter().map(|b| serde_json::from_slice(b).unwrap()).collect();
+    let request = requests.iter().find(|r| r["actor"] == format!("{base}users/news")).unwrap();
+    assert_eq!(request["type"], "QuoteRequest");
+    assert_eq!(request["object"], post_url);
+    assert_eq!(request["instrument"]["quote"], post_url, "the instrument is our note, quoting the post");
+    let our_note = request["instrument"]["id"].as_str().unwrap().to_string();
+    let inbox = format!("{base}inbox");
+    let answer = |actor: &RemoteActor, kind: &str, stamp: Option<&str>| {
+        let mut activity = json!({"id": format!("{}/answers/{}", actor.id, now_date().len() + stamp.map_or(0, str::len)), "type": kind, "actor": actor.id, "object": request["id"]});
+        if let Some(stamp) = stamp {
+            activity["result"] = json!(stamp);
+        }
+        let body = activity.to_string().into_bytes();
+        post(&inbox, &actor.signed(&inbox, &body, &now_date(), &actor.private_pem), body)
+    };
+
+    // Someone else cannot approve or refuse it.
+    let stranger = RemoteActor::new();
+    let refused = answer(&stranger, "Reject", None);
+    assert_eq!(refused.status, 400, "{}", refused.text());
+    assert!(refused.text().contains("only"), "{}", refused.text());
+    // A stamp that does not name our note is not an approval.
+    let stamp = author.remote.url("/stamps/1");
+    author.remote.set(
+        "/stamps/1",
+        Route::activity(json!({"id": stamp, "type": "QuoteAuthorization", "attributedTo": author.id, "interactingObject": "https://elsewhere.example/notes/1", "interactionTarget": post_url}).to_string()),
+    );
+    let wrong = answer(&author, "Accept", Some(&stamp));
+    assert_eq!(wrong.status, 400, "{}", wrong.text());
+    assert!(wrong.text().contains("not for our note"), "{}", wrong.text());
+
+    // The author refuses: the note stops presenting itself as a quote.
+    assert_eq!(answer(&author, "Reject", None).status, 202);
+    let note = activity_json(&our_note);
+    assert!(note.get("quote").is_none() && note.get("quoteAuthorization").is_none(), "{note}");
+    assert!(note["content"].as_str().unwrap().contains(&post_url), "the attribution still links the post");
+    let state: String =
+        setup.db().query_row("SELECT state FROM quote_requests WHERE actor = 'news'", [], |r| r.get(0)).unwrap();
+    assert_eq!(state, "rejected");
+}

@@ -209,3 +209,51 @@ fn a_fedify_server_in_secure_mode_follows_us_and_its_post_resolves_through_signe
     assert_eq!(instance["type"], "Application");
     assert_eq!(instance["publicKey"]["id"], format!("{base}actor#main-key"));
 }
+
+#[test]
+fn our_note_asks_leave_to_quote_a_fedify_post_and_fedify_gets_leave_to_quote_ours() {
+    let peer = Peer::start(free_port());
+    let remote = Remote::start();
+    remote.set("/feed.xml", Route::feed(with_peer_post(&peer)));
+    let (setup, _daemon, base) = federated(&remote, "");
+    wait_for(Duration::from_secs(20), "the peer's post to become a quote", || setup.count("quotes") == 17);
+    let post = format!("{}/@peer/1", peer.url);
+
+    // Each of our notes of the peer's post (@all, @news; a handle with a port makes
+    // no author account) asks the post's author; the peer approves with a stamp,
+    // which we fetch and check.
+    wait_for(Duration::from_secs(30), "two QuoteRequests", || peer.received("QuoteRequest").len() == 2);
+    let requests = peer.received("QuoteRequest");
+    assert!(requests.iter().all(|r| r["objectId"] == post), "{requests:?}");
+    let ours = requests.iter().find(|r| r["actor"] == format!("{base}users/all")).expect("@all asked");
+    let note_url = ours["instrumentId"].as_str().unwrap().to_string();
+    assert!(note_url.starts_with(&format!("{base}users/all/quotes/")), "{note_url}");
+    let note = || -> Value {
+        let answer = request("GET", &note_url, &[("accept", "application/activity+json")]);
+        serde_json::from_slice(&answer.body).unwrap()
+    };
+    wait_for(Duration::from_secs(20), "the approval to be kept", || note()["quoteAuthorization"].is_string());
+    let note = note();
+    assert_eq!(note["quoteAuthorization"], ours["stampId"]);
+    assert_eq!(note["quote"], post);
+    let approved: i64 =
+        setup.db().query_row("SELECT COUNT(*) FROM quote_requests WHERE state = 'accepted'", [], |r| r.get(0)).unwrap();
+    assert_eq!(approved, 2);
+
+    // The other way: Fedify posts a note quoting one of ours and asks; we approve
+    // with a stamp that Fedify dereferences.
+    let quote_id = &setup.quote_ids()[0];
+    let target = format!("{base}users/news/quotes/{quote_id}");
+    let asked = peer.control("quote", json!({"note": target}));
+    wait_for(Duration::from_secs(20), "our Accept of Fedify's QuoteRequest", || {
+        peer.received("Accept").iter().any(|a| a["resultId"].is_string())
+    });
+    let accept = peer.received("Accept").into_iter().find(|a| a["resultId"].is_string()).unwrap();
+    assert_eq!(accept["actor"], format!("{base}users/news"));
+    let stamp = &accept["stamp"];
+    assert_eq!(stamp["type"], "QuoteAuthorization", "{accept}");
+    assert_eq!(stamp["attributedTo"], format!("{base}users/news"));
+    assert_eq!(stamp["interactingObject"], asked["quotingId"]);
+    assert_eq!(stamp["interactionTarget"], target);
+    assert_eq!(peer.control("received", json!({}))["errors"], json!([]), "Fedify found nothing wrong");
+}

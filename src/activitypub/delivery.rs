@@ -62,14 +62,19 @@ async fn activity_for(ap: &ActivityPub, event: &Event) -> Result<Option<String>,
         let profile = actor(&ap.urls, &kind, &key.public_pem, ap.person_actors);
         return Ok(Some(update_profile(&ap.urls, &event.actor, profile, event.seq).to_string()));
     }
-    let id = event.quote_id.clone();
-    let Some(quote) = call(&ap.store, move |s| s.published_quote(&id)).await.map_err(|e| e.to_string())? else {
-        return Ok(None);
-    };
-    let document = note(&ap.urls, &event.actor, &quote);
+    let (actor, id) = (event.actor.clone(), event.quote_id.clone());
+    let found = call(&ap.store, move |s| -> Result<_, crate::store::StoreError> {
+        Ok((s.published_quote(&id)?, s.quote_request(&actor, &id)?))
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    let (Some(quote), request) = found else { return Ok(None) };
+    let document = note(&ap.urls, &event.actor, &quote, request.as_ref());
+    // An author's answer changes the note too: the Update is dated by the later.
+    let updated_at = quote.updated_at.max(request.and_then(|r| r.answered_at).unwrap_or(0));
     Ok(Some(
         match event.kind.as_str() {
-            "update" => update(&ap.urls, &event.actor, document, quote.updated_at),
+            "update" => update(&ap.urls, &event.actor, document, updated_at),
             _ => create(&ap.urls, &event.actor, document),
         }
         .to_string(),
@@ -84,6 +89,11 @@ async fn fan_out(ap: &ActivityPub) -> Result<(), String> {
             return Ok(());
         }
         for event in events {
+            if event.kind == "create"
+                && let Err(e) = ap.ask_to_quote(&event).await
+            {
+                tracing::warn!("cannot ask to quote for {}: {e}", event.actor);
+            }
             let for_event = event.clone();
             let inboxes = call(&ap.store, move |s| s.follower_inboxes(&for_event)).await.map_err(|e| e.to_string())?;
             let mut deliveries: Vec<(String, String)> = if inboxes.is_empty() {

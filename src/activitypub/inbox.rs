@@ -231,6 +231,7 @@ impl ActivityPub {
                 tracing::info!("{actor_id} was deleted ({removed} follows removed)");
             }
             "QuoteRequest" => self.authorize_quote(activity, actor_id, owner).await?,
+            "Accept" | "Reject" => self.take_quote_answer(activity, actor_id, kind == "Accept").await?,
             _ => tracing::debug!("ignoring a {kind} from {actor_id}"),
         }
         Ok(())

@@ -10,6 +10,7 @@ pub mod inbox;
 pub mod keys;
 pub mod objects;
 pub mod pictures;
+pub mod quoting;
 pub mod routes;
 pub mod signature;
 

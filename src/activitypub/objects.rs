@@ -7,7 +7,7 @@ use url::Url;
 
 use crate::model::{INSTANCE_ACTOR, Platform};
 use crate::publish::{FeedKind, Format, note_html};
-use crate::store::PublishedQuote;
+use crate::store::{PublishedQuote, QuoteApproval, QuoteRequestRecord};
 
 /// The ActivityStreams public collection.
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
@@ -264,15 +264,23 @@ pub fn nodeinfo(actors: i64, posts: i64) -> Value {
     })
 }
 
-/// The note in which `actor` posts a quote.
-pub fn note(urls: &Urls, actor: &str, quote: &PublishedQuote) -> Value {
+/// The note in which `actor` posts a quote; `request` is what the note asked the
+/// author of a fediverse original (see [`quote_request`]).
+pub fn note(urls: &Urls, actor: &str, quote: &PublishedQuote, request: Option<&QuoteRequestRecord>) -> Value {
     let page = urls.quote_page(&quote.quote.id);
     // Mastodon links a hashtag of the content when a `tag` entry has its href.
     let mut tags: Vec<Value> = crate::model::hashtags(&quote.quote.text)
         .into_iter()
         .map(|tag| json!({"type": "Hashtag", "name": format!("#{tag}"), "href": urls.tag_page(&tag)}))
         .collect();
-    let original = fediverse_original(quote);
+    let original = match request {
+        // The author refused: the note no longer presents itself as a quote (the
+        // attribution line still links the post).
+        Some(QuoteRequestRecord { approval: QuoteApproval::Rejected, .. }) => None,
+        // The id the request named, which the author's authorization names too.
+        Some(request) => Some(request.original.as_str()),
+        None => fediverse_original(quote),
+    };
     if let Some(original) = original {
         // FEP-e232: the object link older quote-post implementations read.
         tags.push(json!({
@@ -307,7 +315,30 @@ pub fn note(urls: &Urls, actor: &str, quote: &PublishedQuote) -> Value {
             note[field] = json!(original);
         }
     }
+    if let Some(QuoteRequestRecord { approval: QuoteApproval::Accepted(stamp), .. }) = request {
+        note["quoteAuthorization"] = json!(stamp);
+    }
     note
+}
+
+/// The id of the `QuoteRequest` an actor's note of a quote sends.
+pub fn quote_request_id(urls: &Urls, actor: &str, quote_id: &str) -> String {
+    format!("{}#quote-request", urls.note(actor, quote_id))
+}
+
+/// FEP-044f `QuoteRequest`: our note (the `instrument`, embedded) asks the author
+/// of `original` for leave to quote it.
+pub fn quote_request(urls: &Urls, actor: &str, note: Value, original: &str, author: &str) -> Value {
+    let quote_id = urls.note_parts(note["id"].as_str().unwrap_or_default()).map(|(_, id)| id).unwrap_or_default();
+    json!({
+        "@context": context(),
+        "id": quote_request_id(urls, actor, &quote_id),
+        "type": "QuoteRequest",
+        "actor": urls.actor(actor),
+        "to": [author],
+        "object": original,
+        "instrument": note
+    })
 }
 
 /// The ActivityStreams JSON-LD media type, as FEP-e232 links name it.
@@ -315,7 +346,7 @@ const ACTIVITY_LD_JSON: &str = "application/ld+json; profile=\"https://www.w3.or
 
 /// The original post of a quote when it lives on the fediverse (a Mastodon or
 /// Threads post): what a note of it quotes.
-fn fediverse_original(quote: &PublishedQuote) -> Option<&str> {
+pub fn fediverse_original(quote: &PublishedQuote) -> Option<&str> {
     matches!(quote.quote.platform, Platform::Mastodon | Platform::Threads).then_some(quote.quote.url.as_deref())?
 }
 
@@ -335,6 +366,7 @@ pub fn context() -> Value {
         "_misskey_quote": "https://misskey-hub.net/ns#_misskey_quote",
         "QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest",
         "QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
+        "quoteAuthorization": {"@id": "https://w3id.org/fep/044f#quoteAuthorization", "@type": "@id"},
         "interactingObject": {"@id": "gts:interactingObject", "@type": "@id"},
         "interactionTarget": {"@id": "gts:interactionTarget", "@type": "@id"},
         "gts": "https://gotosocial.org/ns#",
@@ -531,7 +563,7 @@ mod tests {
     fn a_note_of_a_fediverse_post_quotes_it() {
         let urls = Urls::new(Url::parse("https://quotes.example/").unwrap());
         let original = "https://social.example/@union/1122";
-        let quoting = note(&urls, "news", &published(Platform::Mastodon, original));
+        let quoting = note(&urls, "news", &published(Platform::Mastodon, original), None);
         for field in ["quote", "quoteUrl", "_misskey_quote"] {
             assert_eq!(quoting[field], original, "{field}");
         }
@@ -542,7 +574,7 @@ mod tests {
         assert!(link["mediaType"].as_str().unwrap().starts_with("application/ld+json"));
         assert!(tags.iter().any(|t| t["type"] == "Hashtag" && t["href"] == "https://quotes.example/tags/harbourlife"));
         // A tweet is not on the fediverse: nothing to quote.
-        let tweet = note(&urls, "news", &published(Platform::Twitter, "https://twitter.com/a/status/1"));
+        let tweet = note(&urls, "news", &published(Platform::Twitter, "https://twitter.com/a/status/1"), None);
         assert!(tweet.get("quote").is_none() && tweet.get("quoteUrl").is_none());
         assert!(tweet["tag"].as_array().unwrap().iter().all(|t| t["type"] == "Hashtag"));
     }

@@ -193,9 +193,13 @@ async fn outbox(
                 let page = page.max(1);
                 let offset = usize::try_from((page - 1) * OUTBOX_PAGE as i64).unwrap_or(usize::MAX);
                 let quotes = ap.store.published_quotes_page(selection, offset, OUTBOX_PAGE)?;
+                let requests = ap.store.quote_requests_of(&name)?;
                 let items = quotes
                     .iter()
-                    .map(|q| objects::create(&ap.urls, &name, objects::note(&ap.urls, &name, q)))
+                    .map(|q| {
+                        let note = objects::note(&ap.urls, &name, q, requests.get(&q.quote.id));
+                        objects::create(&ap.urls, &name, note)
+                    })
                     .collect();
                 objects::outbox_page(&ap.urls, &name, page, items, page < pages)
             }
@@ -239,7 +243,8 @@ async fn featured(State(state): State<Arc<ActivityPub>>, Path(name): Path<String
     let ap = Arc::clone(&state);
     let result = tokio::task::spawn_blocking(move || -> Result<Value, crate::store::StoreError> {
         let quotes = ap.store.most_cited_quotes(kind.selection(), FEATURED)?;
-        let notes = quotes.iter().map(|q| objects::note(&ap.urls, &name, q)).collect();
+        let requests = ap.store.quote_requests_of(&name)?;
+        let notes = quotes.iter().map(|q| objects::note(&ap.urls, &name, q, requests.get(&q.quote.id))).collect();
         Ok(objects::featured(&ap.urls, &name, notes))
     })
     .await
@@ -280,13 +285,16 @@ async fn note(
     let actor = name.clone();
     let found = call(&ap.store, move |s| -> Result<_, crate::store::StoreError> {
         let Some(quote) = s.published_quote(&id)? else { return Ok(None) };
-        let posted = s.actor_posts(&actor, &quote.quote.id)?;
-        Ok(posted.then_some(quote))
+        if !s.actor_posts(&actor, &quote.quote.id)? {
+            return Ok(None);
+        }
+        let request = s.quote_request(&actor, &quote.quote.id)?;
+        Ok(Some((quote, request)))
     })
     .await;
     match found {
-        Ok(Some(quote)) => {
-            let mut document = objects::note(&ap.urls, &name, &quote);
+        Ok(Some((quote, request))) => {
+            let mut document = objects::note(&ap.urls, &name, &quote, request.as_ref());
             document["@context"] = objects::context();
             activity_json(&document)
         }

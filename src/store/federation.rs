@@ -3,6 +3,7 @@
 //! deliveries to followers' inboxes.
 
 use rusqlite::{OptionalExtension, params};
+use std::collections::HashMap;
 
 use super::{Result, Store};
 
@@ -86,6 +87,48 @@ pub struct QuoteAuthorization {
     pub interacting_object: String,
     /// Who asked.
     pub requester: String,
+}
+
+/// What the author of a fediverse post answered when one of our notes asked to
+/// quote it (FEP-044f `QuoteRequest`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QuoteApproval {
+    /// Asked, no answer yet.
+    Pending,
+    /// Approved: the URL of their `QuoteAuthorization` stamp.
+    Accepted(String),
+    /// Refused: the note no longer presents itself as a quote.
+    Rejected,
+}
+
+/// A request we sent to quote a fediverse post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuoteRequestRecord {
+    /// The quoted post's id.
+    pub original: String,
+    /// Its author, the only one whose answer counts.
+    pub author: String,
+    /// The answer so far.
+    pub approval: QuoteApproval,
+    /// When the answer came (Unix seconds).
+    pub answered_at: Option<i64>,
+}
+
+fn quote_request_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<QuoteRequestRecord> {
+    Ok(QuoteRequestRecord {
+        original: r.get("original")?,
+        author: r.get("author")?,
+        approval: approval(&r.get::<_, String>("state")?, r.get("authorization")?),
+        answered_at: r.get("answered_at")?,
+    })
+}
+
+fn approval(state: &str, authorization: Option<String>) -> QuoteApproval {
+    match (state, authorization) {
+        ("accepted", Some(stamp)) => QuoteApproval::Accepted(stamp),
+        ("rejected", _) => QuoteApproval::Rejected,
+        _ => QuoteApproval::Pending,
+    }
 }
 
 /// An activity to deliver to one inbox.
@@ -210,6 +253,94 @@ impl Store {
                 params![authorization.actor, inbox, accept, now],
             )?;
             Ok(())
+        })
+    }
+
+    /// Whether an actor's note of a quote has asked its original's author already.
+    pub fn quote_requested(&self, actor: &str, quote_id: &str) -> Result<bool> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM quote_requests WHERE actor = ?1 AND quote_id = ?2)",
+                [actor, quote_id],
+                |r| r.get(0),
+            )
+        })
+    }
+
+    /// Records that an actor's note asks to quote `original` and queues the
+    /// `QuoteRequest` to its author's inbox, together.
+    #[allow(clippy::too_many_arguments)]
+    pub fn request_quote(
+        &self,
+        actor: &str,
+        quote_id: &str,
+        original: &str,
+        author: &str,
+        inbox: &str,
+        request: &str,
+        now: i64,
+    ) -> Result<()> {
+        self.write(|tx| {
+            let inserted = tx.execute(
+                "INSERT INTO quote_requests (actor, quote_id, original, author, state, requested_at)
+                 VALUES (?1, ?2, ?3, ?4, 'pending', ?5) ON CONFLICT DO NOTHING",
+                params![actor, quote_id, original, author, now],
+            )?;
+            if inserted > 0 {
+                tx.execute(
+                    "INSERT INTO deliveries (actor, inbox, activity, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+                    params![actor, inbox, request, now],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The request an actor's note of a quote sent, if any.
+    pub fn quote_request(&self, actor: &str, quote_id: &str) -> Result<Option<QuoteRequestRecord>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT original, author, state, authorization, answered_at FROM quote_requests
+                 WHERE actor = ?1 AND quote_id = ?2",
+                [actor, quote_id],
+                quote_request_record,
+            )
+            .optional()
+        })
+    }
+
+    /// Every request an actor's notes sent, by quote id.
+    pub fn quote_requests_of(&self, actor: &str) -> Result<HashMap<String, QuoteRequestRecord>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT quote_id, original, author, state, authorization, answered_at FROM quote_requests WHERE actor = ?1",
+            )?
+            .query_map([actor], |r| Ok((r.get(0)?, quote_request_record(r)?)))?
+            .collect()
+        })
+    }
+
+    /// Keeps the author's answer to a pending request and queues an `update` of the
+    /// note for its followers; false when there was no pending request.
+    pub fn answer_quote_request(&self, actor: &str, quote_id: &str, answer: &QuoteApproval, now: i64) -> Result<bool> {
+        let (state, stamp) = match answer {
+            QuoteApproval::Accepted(stamp) => ("accepted", Some(stamp.as_str())),
+            QuoteApproval::Rejected => ("rejected", None),
+            QuoteApproval::Pending => return Ok(false),
+        };
+        self.write(|tx| {
+            let changed = tx.execute(
+                "UPDATE quote_requests SET state = ?3, authorization = ?4, answered_at = ?5
+                 WHERE actor = ?1 AND quote_id = ?2 AND state = 'pending'",
+                params![actor, quote_id, state, stamp, now],
+            )?;
+            if changed > 0 {
+                tx.execute(
+                    "INSERT INTO events (actor, kind, quote_id, created_at) VALUES (?1, 'update', ?2, ?3)",
+                    params![actor, quote_id, now],
+                )?;
+            }
+            Ok(changed > 0)
         })
     }
 

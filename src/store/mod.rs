@@ -19,7 +19,9 @@ use tokio::sync::Semaphore;
 
 use crate::model::Quote;
 
-pub use federation::{Delivery, Event, Follower, QueuedInbox, QuoteAuthorization, RemoteActor};
+pub use federation::{
+    Delivery, Event, Follower, QueuedInbox, QuoteApproval, QuoteAuthorization, QuoteRequestRecord, RemoteActor,
+};
 pub use read::{AuthorSummary, CitingArticle, PublishedQuote, Selection, SourceSummary, TagSummary};
 use schema::latest_version;
 

@@ -170,6 +170,21 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX quote_tags_by_quote ON quote_tags (quote_id);
     ",
+    // 6: FEP-044f the other way: our notes that quote a fediverse post ask its
+    // author, and keep the answer (the authorization stamp when approved).
+    "
+    CREATE TABLE quote_requests (
+        actor         TEXT NOT NULL,
+        quote_id      TEXT NOT NULL,
+        original      TEXT NOT NULL,
+        author        TEXT NOT NULL,
+        state         TEXT NOT NULL CHECK (state IN ('pending', 'accepted', 'rejected')),
+        authorization TEXT,
+        requested_at  INTEGER NOT NULL,
+        answered_at   INTEGER,
+        PRIMARY KEY (actor, quote_id)
+    ) STRICT;
+    ",
 ];
 
 /// The migration that adds `quote_tags` (0-based), after which the stored quotes'

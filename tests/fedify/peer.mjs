@@ -5,16 +5,31 @@
 //   POST /control/lookup   {url}     what Fedify reads from an actor at `url`
 //   POST /control/follow   {actor}   look the actor up and send it a Follow
 //   POST /control/unfollow {actor}   send Undo(Follow)
+//   POST /control/quote    {note}    post a note quoting `note` and send its author
+//                                    a QuoteRequest (FEP-044f)
 //   GET  /control/received           activities that reached the inbox (Fedify
 //                                    verified their signatures), inbox errors, and
 //                                    the GETs it answered with their signature scheme
-// It also serves one post, `/@peer/1`, as a Note (what a Mastodon embed points at).
+// It also serves one post, `/@peer/1`, as a Note (what a Mastodon embed points at),
+// and approves every QuoteRequest for it with a QuoteAuthorization at /stamps/N.
 // Usage: node peer.mjs PORT [secure]
 // With `secure` it runs like a server in "authorized fetch" mode: the actor and
 // the post are served only to signed GETs (401 otherwise).
 import http from "node:http";
 import { createFederation, generateCryptoKeyPair, MemoryKvStore } from "@fedify/fedify";
-import { Accept, Create, Delete, Endpoints, Follow, Note, Person, Undo, Update } from "@fedify/vocab";
+import {
+  Accept,
+  Create,
+  Delete,
+  Endpoints,
+  Follow,
+  Note,
+  Person,
+  QuoteAuthorization,
+  QuoteRequest,
+  Undo,
+  Update,
+} from "@fedify/vocab";
 
 const port = Number(process.argv[2]);
 const secure = process.argv[3] === "secure";
@@ -25,6 +40,8 @@ const received = [];
 const errors = [];
 const follows = new Map();
 const gets = [];
+const stamps = new Map();
+const quotingNotes = new Map();
 // In secure mode only signed requests (verified by Fedify) are answered.
 const signedOnly = async (ctx) => !secure || (await ctx.getSignedKey()) != null;
 
@@ -47,20 +64,54 @@ federation
 
 federation
   .setObjectDispatcher(Note, "/@{identifier}/{id}", (ctx, values) => {
-    if (values.identifier !== "peer" || values.id !== "1") return null;
+    if (values.identifier !== "peer") return null;
+    if (quotingNotes.has(values.id)) return quotingNotes.get(values.id);
+    if (values.id !== "1") return null;
     const id = ctx.getObjectUri(Note, values);
     return new Note({
       id,
       url: id,
-      attributedTo: ctx.getActorUri("peer"),
+      attribution: ctx.getActorUri("peer"),
       content: "<p>Ferries run again tonight, first boat at nine.</p>",
       to: new URL("https://www.w3.org/ns/activitystreams#Public"),
     });
   })
   .authorize(signedOnly);
 
+federation.setObjectDispatcher(QuoteAuthorization, "/stamps/{id}", (_ctx, values) => stamps.get(values.id) ?? null);
+
+// Every QuoteRequest is approved: a stamp naming the quoting post and ours, then
+// an Accept carrying it back to the requester.
+async function approveQuote(ctx, request) {
+  const n = String(stamps.size + 1);
+  const stamp = new QuoteAuthorization({
+    id: ctx.getObjectUri(QuoteAuthorization, { id: n }),
+    attribution: ctx.getActorUri("peer"),
+    interactingObject: request.instrumentId,
+    interactionTarget: request.objectId,
+  });
+  stamps.set(n, stamp);
+  const requester = await request.getActor();
+  const accept = new Accept({
+    id: new URL(`${origin}/accepts/${n}`),
+    actor: ctx.getActorUri("peer"),
+    object: request,
+    result: stamp.id,
+  });
+  await ctx.sendActivity({ identifier: "peer" }, requester, accept);
+  received.push({
+    type: "QuoteRequest",
+    id: request.id?.href ?? null,
+    actor: request.actorId?.href ?? null,
+    objectId: request.objectId?.href ?? null,
+    instrumentId: request.instrumentId?.href ?? null,
+    stampId: stamp.id.href,
+  });
+}
+
 const record = (type) => async (_ctx, activity) => {
   let object = null;
+  let stamp = null;
   // An Accept's object is our own Follow, which this peer does not serve: Fedify
   // would fetch it to check an object embedded from another origin.
   if (type !== "Accept") {
@@ -69,6 +120,13 @@ const record = (type) => async (_ctx, activity) => {
     } catch (error) {
       errors.push(`getObject: ${error}`);
     }
+  } else if (activity.resultId) {
+    // An Accept of our QuoteRequest: dereference the authorization it carries.
+    try {
+      stamp = await activity.getResult();
+    } catch (error) {
+      errors.push(`getResult: ${error}`);
+    }
   }
   received.push({
     type,
@@ -76,11 +134,36 @@ const record = (type) => async (_ctx, activity) => {
     actor: activity.actorId?.href ?? null,
     objectId: object?.id?.href ?? activity.objectId?.href ?? null,
     content: object?.content?.toString() ?? null,
+    tags: object ? await tagsOf(object) : [],
+    to: object?.toIds?.map((u) => u.href) ?? [],
+    cc: object?.ccIds?.map((u) => u.href) ?? [],
+    resultId: activity.resultId?.href ?? null,
+    stamp: stamp
+      ? {
+          type: stamp.constructor.name,
+          attributedTo: stamp.attributionId?.href ?? null,
+          interactingObject: stamp.interactingObjectId?.href ?? null,
+          interactionTarget: stamp.interactionTargetId?.href ?? null,
+        }
+      : null,
   });
 };
 
+async function tagsOf(object) {
+  const tags = [];
+  try {
+    for await (const tag of object.getTags?.() ?? []) {
+      tags.push({ type: tag.constructor.name, name: tag.name?.toString() ?? null, href: tag.href?.href ?? null });
+    }
+  } catch (error) {
+    errors.push(`getTags: ${error}`);
+  }
+  return tags;
+}
+
 federation
   .setInboxListeners("/users/{identifier}/inbox", "/inbox")
+  .on(QuoteRequest, approveQuote)
   .on(Accept, record("Accept"))
   .on(Create, record("Create"))
   .on(Update, record("Update"))
@@ -157,6 +240,28 @@ async function control(req, body) {
       });
       await ctx.sendActivity({ identifier: "peer" }, target, undo);
       return { undone: follow.id.href };
+    }
+    case "/control/quote": {
+      const target = await ctx.lookupObject(input.note);
+      if (!target) throw new Error(`cannot look up ${input.note}`);
+      const n = `q${quotingNotes.size + 1}`;
+      const quoting = new Note({
+        id: ctx.getObjectUri(Note, { identifier: "peer", id: n }),
+        attribution: ctx.getActorUri("peer"),
+        content: "<p>Worth reading.</p>",
+        quote: target.id,
+        to: new URL("https://www.w3.org/ns/activitystreams#Public"),
+      });
+      quotingNotes.set(n, quoting);
+      const author = await target.getAttribution();
+      const request = new QuoteRequest({
+        id: new URL(`${origin}/quote-requests/${n}`),
+        actor: ctx.getActorUri("peer"),
+        object: target.id,
+        instrument: quoting,
+      });
+      await ctx.sendActivity({ identifier: "peer" }, author, request);
+      return { requestId: request.id.href, quotingId: quoting.id.href };
     }
     default:
       return null;
