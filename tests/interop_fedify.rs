@@ -105,16 +105,32 @@ fn fedify_follows_receives_a_signed_note_and_unfollows() {
     assert_eq!(accept["objectId"], follow["followId"], "it accepts that Follow");
     assert_eq!(setup.count("followers"), 1);
 
-    // A new article: quotefeed polls it and posts the new quote to the follower.
-    remote.set("/feed.xml", Route::feed(with_new_tweet(1)));
+    // A new article: quotefeed polls it and posts the new quote to the follower,
+    // with its hashtag and its picture, to the public and the followers.
+    let picture = "https://pbs.twimg.com/media/FerryPic1?format=jpg&name=large";
+    let tweet = with_new_tweet(1).replacen(
+        "Fresh quote number 1.",
+        &format!("Fresh quote number 1. #HarbourLife <a href=\"{}\">pic</a>", picture.replace('&', "&amp;")),
+        1,
+    );
+    remote.set("/feed.xml", Route::feed(tweet));
     assert!(setup.poll().contains("1 quote added"));
     wait_for(Duration::from_secs(30), "Fedify to receive a signed Create(Note)", || {
         !peer.received("Create").is_empty()
     });
     let creates = peer.received("Create");
     assert_eq!(creates.len(), 1, "only the new quote is posted: {creates:?}");
-    assert_eq!(creates[0]["actor"], actor);
-    assert!(creates[0]["content"].as_str().unwrap().contains("Fresh quote number 1."), "{:?}", creates[0]);
+    let create = &creates[0];
+    assert_eq!(create["actor"], actor);
+    assert!(create["content"].as_str().unwrap().contains("Fresh quote number 1."), "{create:?}");
+    assert_eq!(
+        create["tags"],
+        json!([{"type": "Hashtag", "name": "#harbourlife", "href": format!("{base}tags/harbourlife")}]),
+        "{create:?}"
+    );
+    assert_eq!(create["attachments"], json!([{"type": "Document", "mediaType": "image/jpeg", "url": picture}]));
+    assert_eq!(create["to"], json!(["https://www.w3.org/ns/activitystreams#Public"]));
+    assert_eq!(create["cc"], json!([format!("{actor}/followers")]));
     let errors = peer.control("received", json!({}))["errors"].clone();
     assert_eq!(errors, json!([]), "Fedify found nothing wrong");
 

@@ -8,6 +8,7 @@ use url::Url;
 use crate::model::{INSTANCE_ACTOR, Platform};
 use crate::publish::{FeedKind, Format, note_html};
 use crate::store::{PublishedQuote, QuoteApproval, QuoteRequestRecord};
+use quotefeed_extract::image_media_type;
 
 /// The ActivityStreams public collection.
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
@@ -308,6 +309,20 @@ pub fn note(urls: &Urls, actor: &str, quote: &PublishedQuote, request: Option<&Q
     if quote.updated_at > quote.first_seen_at {
         note["updated"] = json!(timestamp(quote.updated_at));
     }
+    // The pictures the quote links to as image files: Mastodon shows attachments
+    // of type Document with an image media type (four at most).
+    let pictures: Vec<Value> = quote
+        .quote
+        .links
+        .iter()
+        .filter_map(|link| {
+            image_media_type(link).map(|media_type| json!({"type": "Document", "mediaType": media_type, "url": link}))
+        })
+        .take(MAX_PICTURES)
+        .collect();
+    if !pictures.is_empty() {
+        note["attachment"] = json!(pictures);
+    }
     if let Some(original) = original {
         // The original is itself on the fediverse: this note quotes it (FEP-044f's
         // `quote`, and `quoteUrl` and `_misskey_quote` for servers before it).
@@ -340,6 +355,9 @@ pub fn quote_request(urls: &Urls, actor: &str, note: Value, original: &str, auth
         "instrument": note
     })
 }
+
+/// The most pictures a note attaches (what Mastodon shows).
+const MAX_PICTURES: usize = 4;
 
 /// The ActivityStreams JSON-LD media type, as FEP-e232 links name it.
 const ACTIVITY_LD_JSON: &str = "application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"";

@@ -135,6 +135,7 @@ const record = (type) => async (_ctx, activity) => {
     objectId: object?.id?.href ?? activity.objectId?.href ?? null,
     content: object?.content?.toString() ?? null,
     tags: object ? await tagsOf(object) : [],
+    attachments: object ? await attachmentsOf(object) : [],
     to: object?.toIds?.map((u) => u.href) ?? [],
     cc: object?.ccIds?.map((u) => u.href) ?? [],
     resultId: activity.resultId?.href ?? null,
@@ -159,6 +160,22 @@ async function tagsOf(object) {
     errors.push(`getTags: ${error}`);
   }
   return tags;
+}
+
+async function attachmentsOf(object) {
+  const attachments = [];
+  try {
+    for await (const attachment of object.getAttachments?.() ?? []) {
+      attachments.push({
+        type: attachment.constructor.name,
+        mediaType: attachment.mediaType ?? null,
+        url: attachment.url?.href ?? null,
+      });
+    }
+  } catch (error) {
+    errors.push(`getAttachments: ${error}`);
+  }
+  return attachments;
 }
 
 federation

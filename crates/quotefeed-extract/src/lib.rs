@@ -33,7 +33,7 @@ pub use dates::parse_date;
 pub use hashtags::{hashtag_spans, hashtags};
 pub use identity::quote_id;
 pub use status::{activity_quote, bluesky_quote};
-pub use urls::{clean_url, tweet_link};
+pub use urls::{clean_url, image_media_type, tweet_link};
 
 /// Whether `css` is a CSS selector [`MainContent::Selector`] can use.
 pub fn is_valid_selector(css: &str) -> bool {

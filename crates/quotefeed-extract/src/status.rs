@@ -31,6 +31,17 @@ pub fn activity_quote(embed: &TextlessEmbed, status: &Value, author_name: Option
         author.name = Some(name.to_string());
     }
     let permalink = status.get("url").and_then(Value::as_str).filter(|u| u.starts_with("http")).unwrap_or(&embed.url);
+    // The post's pictures, as links: a note of the quote attaches them.
+    let pictures = status.get("attachment").and_then(Value::as_array).into_iter().flatten().filter_map(|a| {
+        let url = match a.get("url")? {
+            Value::String(url) => url.as_str(),
+            link => link.get("href")?.as_str()?,
+        };
+        let image = a.get("mediaType").and_then(Value::as_str).is_some_and(|t| t.starts_with("image/"))
+            || a.get("type").and_then(Value::as_str) == Some("Image");
+        image.then(|| url.to_string())
+    });
+    let links = with_pictures(links, pictures);
     Some(Quote {
         id: quote_id(embed.platform, Some(&embed.url), &author, &text),
         text,
@@ -102,6 +113,7 @@ pub fn bluesky_quote(embed: &TextlessEmbed, post: &Value) -> Option<Quote> {
     if text.is_empty() {
         return None;
     }
+    let links = with_pictures(links, bluesky_pictures(post.get("embed")));
     let author = Author {
         name: name.map(str::to_string),
         handle: handle.map(str::to_string),
@@ -119,6 +131,33 @@ pub fn bluesky_quote(embed: &TextlessEmbed, post: &Value) -> Option<Quote> {
         links,
         resolved: true,
     })
+}
+
+/// The full-size images of a Bluesky post's embed (`images#view`, or the media of
+/// a `recordWithMedia#view`).
+fn bluesky_pictures(embed: Option<&Value>) -> Vec<String> {
+    let Some(embed) = embed else { return Vec::new() };
+    let embed = match embed.get("$type").and_then(Value::as_str) {
+        Some("app.bsky.embed.recordWithMedia#view") => embed.get("media"),
+        _ => Some(embed),
+    };
+    embed
+        .filter(|e| e.get("$type").and_then(Value::as_str) == Some("app.bsky.embed.images#view"))
+        .and_then(|e| e.get("images")?.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|image| image.get("fullsize")?.as_str().map(str::to_string))
+        .collect()
+}
+
+/// The links of a quote's text followed by its pictures (image files only, each once).
+fn with_pictures(mut links: Vec<String>, pictures: impl IntoIterator<Item = String>) -> Vec<String> {
+    for picture in pictures {
+        if crate::urls::image_media_type(&picture).is_some() && !links.contains(&picture) {
+            links.push(picture);
+        }
+    }
+    links
 }
 
 #[cfg(test)]
@@ -155,5 +194,70 @@ mod tests {
         assert_eq!(quote.context.as_deref(), Some("The union said:"));
         assert!(!quote.html.unwrap().contains("script"));
         assert!(activity_quote(&embed, &json!({"content": ""}), None).is_none());
+
+        // Its pictures (Mastodon's attachment shape) follow the text's links; a
+        // video and a non-image file are not pictures.
+        let mut with_media = status.clone();
+        with_media["attachment"] = json!([
+            {"type": "Document", "mediaType": "image/jpeg", "url": "https://files.social.example/media/original/a.jpeg", "name": "The ferry"},
+            {"type": "Document", "mediaType": "video/mp4", "url": "https://files.social.example/media/original/b.mp4"},
+            {"type": "Image", "url": {"type": "Link", "href": "https://files.social.example/media/original/c.png"}},
+            {"type": "Document", "mediaType": "image/jpeg", "url": "https://files.social.example/media/original/d"}
+        ]);
+        let quote = activity_quote(&embed, &with_media, None).unwrap();
+        assert_eq!(
+            quote.links,
+            vec![
+                "https://example.com/timetable",
+                "https://files.social.example/media/original/a.jpeg",
+                "https://files.social.example/media/original/c.png"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bluesky_posts_images_are_kept_as_links() {
+        let embed = TextlessEmbed {
+            platform: Platform::Bluesky,
+            url: "https://bsky.app/profile/harbour.example/post/3kabc".into(),
+            author: Author::default(),
+            context: None,
+            position: 0,
+        };
+        let image = |n: u8| {
+            json!({
+                "thumb": format!("https://cdn.bsky.app/img/feed_thumbnail/plain/did:plc:h/bafk{n}@jpeg"),
+                "fullsize": format!("https://cdn.bsky.app/img/feed_fullsize/plain/did:plc:h/bafk{n}@jpeg"),
+                "alt": "a ferry"
+            })
+        };
+        let post = |embed: serde_json::Value| {
+            json!({
+                "uri": "at://did:plc:h/app.bsky.feed.post/3kabc",
+                "author": {"did": "did:plc:h", "handle": "harbour.example", "displayName": "Harbour"},
+                "record": {"text": "Boats again", "createdAt": "2026-11-20T09:00:00Z"},
+                "embed": embed
+            })
+        };
+        let images = bluesky_quote(
+            &embed,
+            &post(json!({"$type": "app.bsky.embed.images#view", "images": [image(1), image(2)]})),
+        )
+        .unwrap();
+        assert_eq!(
+            images.links,
+            vec![
+                "https://cdn.bsky.app/img/feed_fullsize/plain/did:plc:h/bafk1@jpeg",
+                "https://cdn.bsky.app/img/feed_fullsize/plain/did:plc:h/bafk2@jpeg"
+            ]
+        );
+        let quoting = bluesky_quote(
+            &embed,
+            &post(json!({"$type": "app.bsky.embed.recordWithMedia#view", "media": {"$type": "app.bsky.embed.images#view", "images": [image(3)]}})),
+        )
+        .unwrap();
+        assert_eq!(quoting.links, vec!["https://cdn.bsky.app/img/feed_fullsize/plain/did:plc:h/bafk3@jpeg"]);
+        let link_card = bluesky_quote(&embed, &post(json!({"$type": "app.bsky.embed.external#view"}))).unwrap();
+        assert!(link_card.links.is_empty());
     }
 }

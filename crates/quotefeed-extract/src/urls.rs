@@ -265,10 +265,58 @@ pub fn is_mastodon_embed_url(src: &str) -> bool {
     src.trim_end_matches('/').ends_with("/embed") && mastodon_status(src).is_some()
 }
 
+/// The media type of a link that is an image file itself (what a fediverse note
+/// can attach), or `None`: a file name ending in an image extension, an X/Twitter
+/// media URL (`pbs.twimg.com/media/…?format=jpg`), or a Bluesky CDN image
+/// (`cdn.bsky.app/img/…@jpeg`). Pages about an image (`pic.twitter.com/…`,
+/// Instagram posts) are not images.
+pub fn image_media_type(href: &str) -> Option<&'static str> {
+    let url = Url::parse(href).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    let by_name = |name: &str| match name.to_ascii_lowercase().as_str() {
+        "jpg" | "jpeg" => Some("image/jpeg"),
+        "png" => Some("image/png"),
+        "gif" => Some("image/gif"),
+        "webp" => Some("image/webp"),
+        "avif" => Some("image/avif"),
+        _ => None,
+    };
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    let last = url.path_segments()?.next_back()?;
+    if host == "pbs.twimg.com" && url.path().starts_with("/media/") {
+        let format = url.query_pairs().find(|(k, _)| k == "format").map(|(_, v)| v.into_owned());
+        return format.as_deref().and_then(by_name).or_else(|| by_name(last.rsplit_once('.')?.1));
+    }
+    if host == "cdn.bsky.app" && url.path().starts_with("/img/") {
+        return by_name(last.rsplit_once('@')?.1);
+    }
+    by_name(last.rsplit_once('.')?.1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn image_links_are_told_from_pages() {
+        for (href, expected) in [
+            ("https://files.mastodon.social/media_attachments/files/1/original/a.JPEG", Some("image/jpeg")),
+            ("https://pbs.twimg.com/media/GZx1abc?format=png&name=large", Some("image/png")),
+            ("https://pbs.twimg.com/media/GZx1abc.jpg", Some("image/jpeg")),
+            ("https://cdn.bsky.app/img/feed_fullsize/plain/did:plc:abc/bafkrei@jpeg", Some("image/jpeg")),
+            ("https://example.org/photo.webp?size=2", Some("image/webp")),
+            ("https://pic.twitter.com/mAbFvpVq2G", None),
+            ("https://www.instagram.com/p/Cabc/", None),
+            ("https://example.org/page.html", None),
+            ("javascript:alert(1).png", None),
+            ("https://example.org/", None),
+        ] {
+            assert_eq!(image_media_type(href), expected, "{href}");
+        }
+    }
 
     proptest! {
         #[test]
