@@ -36,6 +36,10 @@ fn webfinger_actor_and_nodeinfo_have_the_expected_shapes() {
     assert_eq!(application["publicKey"]["owner"], format!("{base}actor"));
     assert_eq!(application["inbox"], format!("{base}inbox"));
     assert!(application["publicKey"]["publicKeyPem"].as_str().unwrap().contains("PUBLIC KEY"));
+    // Every account says when it started (Mastodon's "Joined"): when its key was made.
+    let joined = |actor: &Value| chrono::DateTime::parse_from_rfc3339(actor["published"].as_str().unwrap()).unwrap();
+    assert!((chrono::Utc::now() - joined(&application).to_utc()).num_minutes() < 5);
+    assert!((chrono::Utc::now() - joined(&activity_json(&format!("{base}users/news"))).to_utc()).num_minutes() < 5);
     let actor_id = format!("{base}users/news");
     assert_eq!(
         jrd,

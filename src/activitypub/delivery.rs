@@ -59,7 +59,7 @@ async fn activity_for(ap: &ActivityPub, event: &Event) -> Result<Option<String>,
         // The profile as it is now (a later change makes its own event).
         let Some(kind) = ap.feed_of(&event.actor).await? else { return Ok(None) };
         let key = ap.keys.key(&event.actor).await?;
-        let profile = actor(&ap.urls, &kind, &key.public_pem, ap.person_actors);
+        let profile = actor(&ap.urls, &kind, &key, ap.person_actors);
         return Ok(Some(update_profile(&ap.urls, &event.actor, profile, event.seq).to_string()));
     }
     let (actor, id) = (event.actor.clone(), event.quote_id.clone());

@@ -29,6 +29,9 @@ pub struct ActorKey {
     pub private: PrivateKey,
     /// For the actor document.
     pub public_pem: String,
+    /// When the key, and so the account, was made (Unix seconds): the actor's
+    /// `published`.
+    pub created_at: i64,
 }
 
 /// The actors' keys.
@@ -49,7 +52,7 @@ impl Keyring {
             return Ok(Arc::clone(key));
         }
         let name = actor.to_string();
-        let (private_pem, public_pem) = call(&self.store, move |store| {
+        let (private_pem, public_pem, created_at) = call(&self.store, move |store| {
             if let Some(pair) = store.actor_key(&name)? {
                 return Ok(pair);
             }
@@ -58,7 +61,7 @@ impl Keyring {
         })
         .await
         .map_err(|e| e.to_string())?;
-        let key = Arc::new(ActorKey { private: private_key(&private_pem)?, public_pem });
+        let key = Arc::new(ActorKey { private: private_key(&private_pem)?, public_pem, created_at });
         self.cache.lock().unwrap_or_else(|p| p.into_inner()).insert(actor.to_string(), Arc::clone(&key));
         Ok(key)
     }

@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 use url::Url;
 
+use super::keys::ActorKey;
 use crate::model::{INSTANCE_ACTOR, Platform};
 use crate::publish::{FeedKind, Format, note_html};
 use crate::store::{PublishedQuote, QuoteApproval, QuoteRequestRecord};
@@ -149,7 +150,7 @@ fn escape(text: &str) -> String {
 
 /// An actor that posts the quotes of one feed: a `Service` (a bot), or a `Person`
 /// when `person` is set.
-pub fn actor(urls: &Urls, kind: &FeedKind, public_pem: &str, person: bool) -> Value {
+pub fn actor(urls: &Urls, kind: &FeedKind, key: &ActorKey, person: bool) -> Value {
     let name = actor_name(kind);
     let id = urls.actor(&name);
     let feed = |format: Format| kind.feed_url(urls.base(), format);
@@ -196,7 +197,8 @@ pub fn actor(urls: &Urls, kind: &FeedKind, public_pem: &str, person: bool) -> Va
         "following": urls.following(&name),
         "featured": urls.featured(&name),
         "endpoints": {"sharedInbox": urls.shared_inbox()},
-        "publicKey": {"id": urls.key_id(&name), "owner": id, "publicKeyPem": public_pem},
+        "publicKey": {"id": urls.key_id(&name), "owner": id, "publicKeyPem": key.public_pem},
+        "published": timestamp(key.created_at),
         "manuallyApprovesFollowers": false,
         "discoverable": true,
         "indexable": true,
@@ -207,7 +209,7 @@ pub fn actor(urls: &Urls, kind: &FeedKind, public_pem: &str, person: bool) -> Va
 /// The instance actor (`/actor`): the `Application` whose key signs the GETs the
 /// daemon sends (keys, actors, posts), as Mastodon's own instance actor does. It
 /// posts nothing and accepts no followers; its inbox is the shared inbox.
-pub fn instance_actor(urls: &Urls, public_pem: &str) -> Value {
+pub fn instance_actor(urls: &Urls, key: &ActorKey) -> Value {
     let id = urls.actor(INSTANCE_ACTOR);
     json!({
         "@context": [ACTIVITYSTREAMS, SECURITY, {"manuallyApprovesFollowers": "as:manuallyApprovesFollowers"}],
@@ -220,7 +222,8 @@ pub fn instance_actor(urls: &Urls, public_pem: &str) -> Value {
         "inbox": urls.shared_inbox(),
         "outbox": format!("{id}/outbox"),
         "endpoints": {"sharedInbox": urls.shared_inbox()},
-        "publicKey": {"id": urls.key_id(INSTANCE_ACTOR), "owner": id, "publicKeyPem": public_pem},
+        "publicKey": {"id": urls.key_id(INSTANCE_ACTOR), "owner": id, "publicKeyPem": key.public_pem},
+        "published": timestamp(key.created_at),
         "manuallyApprovesFollowers": true
     })
 }

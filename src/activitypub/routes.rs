@@ -109,7 +109,7 @@ async fn webfinger(State(state): State<Arc<ActivityPub>>, Query(query): Query<We
 
 async fn instance_actor(State(state): State<Arc<ActivityPub>>) -> Response {
     match state.keys.key(INSTANCE_ACTOR).await {
-        Ok(key) => activity_json(&objects::instance_actor(&state.urls, &key.public_pem)),
+        Ok(key) => activity_json(&objects::instance_actor(&state.urls, &key)),
         Err(e) => server_error(&e),
     }
 }
@@ -160,7 +160,7 @@ async fn actor(State(state): State<Arc<ActivityPub>>, Path(name): Path<String>, 
     let ap = &state;
     match ap.keys.key(&actor_name(&kind)).await {
         Ok(key) => {
-            let mut response = activity_json(&objects::actor(&ap.urls, &kind, &key.public_pem, ap.person_actors));
+            let mut response = activity_json(&objects::actor(&ap.urls, &kind, &key, ap.person_actors));
             response.headers_mut().insert("vary", "Accept".parse().expect("a valid header"));
             response
         }

@@ -158,31 +158,32 @@ fn remote_actor_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RemoteActor> {
 }
 
 impl Store {
-    /// An actor's key pair (private PEM, public PEM), if it has one.
-    pub fn actor_key(&self, actor: &str) -> Result<Option<(String, String)>> {
+    /// An actor's key pair (private PEM, public PEM, when it was made), if it has one.
+    pub fn actor_key(&self, actor: &str) -> Result<Option<(String, String, i64)>> {
         self.read(|c| {
-            c.query_row("SELECT private_pem, public_pem FROM actor_keys WHERE actor = ?1", [actor], |r| {
-                Ok((r.get(0)?, r.get(1)?))
+            c.query_row("SELECT private_pem, public_pem, created_at FROM actor_keys WHERE actor = ?1", [actor], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
             .optional()
         })
     }
 
-    /// Keeps an actor's key pair unless it already has one; returns the one kept.
+    /// Keeps an actor's key pair unless it already has one; returns the one kept
+    /// (private PEM, public PEM, when it was made).
     pub fn save_actor_key(
         &self,
         actor: &str,
         private_pem: &str,
         public_pem: &str,
         now: i64,
-    ) -> Result<(String, String)> {
+    ) -> Result<(String, String, i64)> {
         self.write(|tx| {
             tx.execute(
                 "INSERT OR IGNORE INTO actor_keys (actor, private_pem, public_pem, created_at) VALUES (?1, ?2, ?3, ?4)",
                 params![actor, private_pem, public_pem, now],
             )?;
-            tx.query_row("SELECT private_pem, public_pem FROM actor_keys WHERE actor = ?1", [actor], |r| {
-                Ok((r.get(0)?, r.get(1)?))
+            tx.query_row("SELECT private_pem, public_pem, created_at FROM actor_keys WHERE actor = ?1", [actor], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
         })
     }
