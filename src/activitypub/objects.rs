@@ -603,10 +603,14 @@ mod tests {
     #[test]
     fn actors_are_services_unless_configured_as_people() {
         let urls = Urls::new(Url::parse("https://quotes.example/").unwrap());
-        assert_eq!(actor(&urls, &FeedKind::All, "PEM", false)["type"], "Service");
-        let person = actor(&urls, &FeedKind::All, "PEM", true);
+        let (private_pem, public_pem) = crate::activitypub::keys::generate_pem();
+        let private = crate::activitypub::keys::private_key(&private_pem).unwrap();
+        let key = ActorKey { private, public_pem, created_at: 1_796_000_000 };
+        assert_eq!(actor(&urls, &FeedKind::All, &key, false)["type"], "Service");
+        let person = actor(&urls, &FeedKind::All, &key, true);
         assert_eq!(person["type"], "Person");
         assert_eq!(person["featured"], "https://quotes.example/users/all/featured");
+        assert_eq!(person["published"], "2026-11-30T00:53:20Z");
     }
 
     #[test]
