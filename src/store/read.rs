@@ -27,21 +27,28 @@ pub enum Selection<'a> {
 }
 
 impl Selection<'_> {
-    /// The SQL condition on the quotes `q` of the selection, and its parameters.
-    fn condition(self) -> (&'static str, Vec<Value>) {
+    /// The quotes `q` of the selection as `FROM … [WHERE …]`, its parameters, and
+    /// the newest-first order that one of its indexes serves, so that a page costs
+    /// its length, not the size of the store.
+    fn rows(self) -> (&'static str, Vec<Value>, &'static str) {
+        const NEWEST: &str = "q.cited_at DESC, q.seq DESC";
         match self {
-            Selection::All => ("1", Vec::new()),
+            Selection::All => ("FROM quotes q", Vec::new(), NEWEST),
             Selection::Source(name) => (
-                "q.id IN (SELECT c.quote_id FROM citations c JOIN articles a ON a.id = c.article_id WHERE a.source = ?)",
+                "FROM source_quotes sq JOIN quotes q ON q.id = sq.quote_id WHERE sq.source = ?",
                 vec![Value::from(name.to_string())],
+                "sq.cited_at DESC, sq.seq DESC",
             ),
             Selection::Author { platform, handle } => (
-                "q.platform = ? AND q.author_handle = ? COLLATE NOCASE",
+                "FROM quotes q WHERE q.platform = ? AND q.author_handle = ? COLLATE NOCASE",
                 vec![Value::from(platform.as_str().to_string()), Value::from(handle.to_string())],
+                NEWEST,
             ),
-            Selection::Tag(tag) => {
-                ("q.id IN (SELECT quote_id FROM quote_tags WHERE tag = ?)", vec![Value::from(tag.to_lowercase())])
-            }
+            Selection::Tag(tag) => (
+                "FROM quote_tags t JOIN quotes q ON q.id = t.quote_id WHERE t.tag = ?",
+                vec![Value::from(tag.to_lowercase())],
+                NEWEST,
+            ),
         }
     }
 }
@@ -148,6 +155,9 @@ pub struct AuthorSummary {
     pub quotes: i64,
 }
 
+/// How many of a selection's newest quotes are weighed for its pinned posts.
+pub const RECENT_FOR_PINNING: i64 = 1000;
+
 const QUOTE_COLUMNS: &str = "q.id, q.text, q.html, q.author_name, q.author_handle, q.author_url, q.platform, q.url, \
      q.published, q.links, q.cited_at, q.first_seen_at, q.updated_at, q.resolved";
 
@@ -175,11 +185,10 @@ fn published_quote(row: &Row<'_>) -> rusqlite::Result<PublishedQuote> {
 }
 
 /// A source with its state, its quote count and its newest quote's date.
-const SOURCE_SUMMARY: &str = "SELECT s.name, s.url, s.title, s.site_url, s.language, s.last_attempt_at, s.last_success_at,
-        s.last_error, s.error_count, s.next_run_at,
-        (SELECT COUNT(DISTINCT c.quote_id) FROM citations c JOIN articles a ON a.id = c.article_id WHERE a.source = s.name),
-        (SELECT MAX(q.cited_at) FROM quotes q JOIN citations c ON c.quote_id = q.id JOIN articles a ON a.id = c.article_id
-         WHERE a.source = s.name)
+const SOURCE_SUMMARY: &str =
+    "SELECT s.name, s.url, s.title, s.site_url, s.language, s.last_attempt_at, s.last_success_at,
+        s.last_error, s.error_count, s.next_run_at, s.quote_count,
+        (SELECT MAX(sq.cited_at) FROM source_quotes sq WHERE sq.source = s.name)
      FROM sources s";
 
 fn source_summary(r: &Row<'_>) -> rusqlite::Result<SourceSummary> {
@@ -251,12 +260,10 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<PublishedQuote>> {
-        let (condition, mut values) = selection.condition();
+        let (rows, mut values, newest) = selection.rows();
         values.push(Value::from(i64::try_from(limit).unwrap_or(i64::MAX)));
         values.push(Value::from(i64::try_from(offset).unwrap_or(i64::MAX)));
-        let sql = format!(
-            "SELECT {QUOTE_COLUMNS} FROM quotes q WHERE {condition} ORDER BY q.cited_at DESC, q.seq DESC LIMIT ? OFFSET ?"
-        );
+        let sql = format!("SELECT {QUOTE_COLUMNS} {rows} ORDER BY {newest} LIMIT ? OFFSET ?");
         self.quotes_with_citations(&sql, values)
     }
 
@@ -272,24 +279,36 @@ impl Store {
         })
     }
 
-    /// The most cited quotes of a selection (an actor's pinned posts), most cited
-    /// first, newest first among equals.
+    /// The most cited of a selection's [`RECENT_FOR_PINNING`] newest quotes (an
+    /// actor's pinned posts), most cited first, newest first among equals. Only
+    /// recent quotes are weighed, so the cost does not grow with the store.
     pub fn most_cited_quotes(&self, selection: Selection<'_>, limit: usize) -> Result<Vec<PublishedQuote>> {
-        let (condition, mut values) = selection.condition();
+        let (rows, mut values, newest) = selection.rows();
+        values.push(Value::from(RECENT_FOR_PINNING));
         values.push(Value::from(i64::try_from(limit).unwrap_or(i64::MAX)));
         let sql = format!(
-            "SELECT {QUOTE_COLUMNS} FROM quotes q WHERE {condition}
+            "SELECT {QUOTE_COLUMNS} FROM quotes q
+             JOIN (SELECT q.seq AS seq {rows} ORDER BY {newest} LIMIT ?) recent ON recent.seq = q.seq
              ORDER BY (SELECT COUNT(*) FROM citations c WHERE c.quote_id = q.id) DESC, q.cited_at DESC, q.seq DESC
              LIMIT ?"
         );
         self.quotes_with_citations(&sql, values)
     }
 
-    /// How many quotes a selection holds.
+    /// How many quotes a selection holds: kept counts for everything and for a
+    /// source, an index range for an author or a hashtag.
     pub fn count_quotes(&self, selection: Selection<'_>) -> Result<i64> {
-        let (condition, values) = selection.condition();
-        let sql = format!("SELECT COUNT(*) FROM quotes q WHERE {condition}");
-        self.read(|c| c.query_row(&sql, params_from_iter(values), |r| r.get(0)))
+        self.read(|c| match selection {
+            Selection::All => c.query_row("SELECT value FROM counters WHERE name = 'quotes'", [], |r| r.get(0)),
+            Selection::Source(name) => c
+                .query_row("SELECT quote_count FROM sources WHERE name = ?1", [name], |r| r.get(0))
+                .optional()
+                .map(Option::unwrap_or_default),
+            _ => {
+                let (rows, values, _) = selection.rows();
+                c.query_row(&format!("SELECT COUNT(*) {rows}"), params_from_iter(values), |r| r.get(0))
+            }
+        })
     }
 
     /// One quote by id.
@@ -442,5 +461,125 @@ mod tests {
         };
         assert_eq!(ids(5), vec!["a", "c", "b"]);
         assert_eq!(ids(1), vec!["a"]);
+    }
+
+    fn article(guid: &str) -> ArticleRecord {
+        ArticleRecord { guid: guid.into(), url: None, title: None, published_at: None, content_hash: guid.into() }
+    }
+
+    /// What the kept counts say, beside what counting the rows says.
+    fn counts(store: &Store) -> Vec<(String, i64, i64)> {
+        let mut counts = vec![(
+            "all".to_string(),
+            store.count_quotes(Selection::All).unwrap(),
+            store.read(|c| c.query_row("SELECT COUNT(*) FROM quotes", [], |r| r.get(0))).unwrap(),
+        )];
+        for source in ["news", "wire"] {
+            let counted: i64 = store
+                .read(|c| {
+                    c.query_row(
+                        "SELECT COUNT(DISTINCT c.quote_id) FROM citations c JOIN articles a ON a.id = c.article_id
+                         WHERE a.source = ?1",
+                        [source],
+                        |r| r.get(0),
+                    )
+                })
+                .unwrap();
+            counts.push((source.to_string(), store.count_quotes(Selection::Source(source)).unwrap(), counted));
+        }
+        counts
+    }
+
+    #[test]
+    fn kept_counts_follow_citations_as_they_come_and_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("q.db")).unwrap();
+        store
+            .sync_sources([("news", "https://news.example/feed".to_string()), ("wire", "https://wire.example/".into())])
+            .unwrap();
+        let check = |expected: [i64; 3]| {
+            let counts = counts(&store);
+            for (name, kept, counted) in &counts {
+                assert_eq!(kept, counted, "{name}: {counts:?}");
+            }
+            assert_eq!(counts.iter().map(|c| c.1).collect::<Vec<_>>(), expected, "{counts:?}");
+        };
+        store.commit_article("news", &article("1"), &[quote("a"), quote("b")], 10).unwrap();
+        store.commit_article("news", &article("2"), &[quote("a"), quote("c")], 20).unwrap();
+        check([3, 3, 0]);
+        store.commit_article("wire", &article("3"), &[quote("a")], 30).unwrap();
+        check([3, 3, 1]);
+        // An earlier citation of "b" (by wire) moves its date on news's list too.
+        store.commit_article("wire", &article("4"), &[quote("b")], 5).unwrap();
+        let dated: i64 = store
+            .read(|c| {
+                c.query_row("SELECT cited_at FROM source_quotes WHERE source = 'news' AND quote_id = 'b'", [], |r| {
+                    r.get(0)
+                })
+            })
+            .unwrap();
+        assert_eq!(dated, 5);
+        store.commit_article("wire", &article("4"), &[], 6).unwrap();
+        check([3, 3, 1]);
+        // "a" leaves article 1 but is still cited by 2: news keeps it.
+        store.commit_article("news", &article("1"), &[quote("b")], 40).unwrap();
+        check([3, 3, 1]);
+        // "a" leaves article 2 too: news no longer has it; wire does, so it stays.
+        store.commit_article("news", &article("2"), &[quote("c")], 50).unwrap();
+        check([3, 2, 1]);
+        let newest = |source: &str| store.source(source).unwrap().unwrap().newest_quote_at;
+        assert_eq!(newest("wire"), Some(10), "the date \"a\" was first cited");
+        // The last citation of "a" goes: the quote is deleted everywhere.
+        store.commit_article("wire", &article("3"), &[], 60).unwrap();
+        check([2, 2, 0]);
+        assert_eq!(newest("wire"), None);
+        let page: Vec<String> = store
+            .published_quotes_page(Selection::Source("news"), 0, 10)
+            .unwrap()
+            .into_iter()
+            .map(|q| q.quote.id)
+            .collect();
+        assert_eq!(page, vec!["c", "b"]);
+    }
+
+    /// The plan SQLite chooses for a query, one step a line.
+    fn plan(store: &Store, sql: &str, values: Vec<Value>) -> String {
+        store
+            .read(|c| {
+                c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?
+                    .query_map(params_from_iter(values), |r| r.get::<_, String>(3))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_hot_queries_read_an_index_range_not_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("q.db")).unwrap();
+        store.sync_sources([("news", "https://news.example/feed".to_string())]).unwrap();
+        store.read(|c| c.execute_batch("ANALYZE")).unwrap();
+        let page = |selection: Selection<'_>| {
+            let (rows, mut values, newest) = selection.rows();
+            values.extend([Value::from(50), Value::from(0)]);
+            plan(&store, &format!("SELECT {QUOTE_COLUMNS} {rows} ORDER BY {newest} LIMIT ? OFFSET ?"), values)
+        };
+        // Every quote and a source's: walked in date order along an index, no sort.
+        for (selection, index) in
+            [(Selection::All, "quotes_by_date"), (Selection::Source("news"), "source_quotes_by_date")]
+        {
+            let plan = page(selection);
+            assert!(plan.contains(index), "{selection:?}: {plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{selection:?} sorts: {plan}");
+        }
+        // An author's: an index range of that author.
+        let author = page(Selection::Author { platform: Platform::Twitter, handle: "h" });
+        assert!(author.contains("quotes_by_author"), "{author}");
+        // The source list of the front page and the status page: kept counts and
+        // one index lookup per source, no pass over the citations.
+        let sources = plan(&store, SOURCE_SUMMARY, Vec::new());
+        assert!(!sources.contains("citations") && !sources.contains("SCAN c"), "{sources}");
+        assert!(sources.contains("source_quotes_by_date"), "{sources}");
     }
 }

@@ -185,6 +185,66 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (actor, quote_id)
     ) STRICT;
     ",
+    // 7: what reading costs must not grow with the store. Which quotes each source
+    // has cited, in date order, and how many (the sources' and the store's counts),
+    // kept by triggers as citations and quotes come and go, so a source's feed, page
+    // and count and the front page are index lookups, not scans of every citation.
+    "
+    CREATE TABLE source_quotes (
+        source   TEXT NOT NULL,
+        quote_id TEXT NOT NULL,
+        cited_at INTEGER NOT NULL,
+        seq      INTEGER NOT NULL,
+        PRIMARY KEY (source, quote_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX source_quotes_by_date ON source_quotes (source, cited_at DESC, seq DESC);
+    INSERT INTO source_quotes (source, quote_id, cited_at, seq)
+        SELECT DISTINCT a.source, q.id, q.cited_at, q.seq
+        FROM citations c JOIN articles a ON a.id = c.article_id JOIN quotes q ON q.id = c.quote_id;
+
+    ALTER TABLE sources ADD COLUMN quote_count INTEGER NOT NULL DEFAULT 0;
+    UPDATE sources SET quote_count = (SELECT COUNT(*) FROM source_quotes WHERE source = sources.name);
+    CREATE TABLE counters (
+        name  TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    ) STRICT;
+    INSERT INTO counters (name, value) SELECT 'quotes', COUNT(*) FROM quotes;
+
+    CREATE TRIGGER quote_added AFTER INSERT ON quotes BEGIN
+        UPDATE counters SET value = value + 1 WHERE name = 'quotes';
+    END;
+    -- A quote is deleted after its last citation, which took its source_quotes rows.
+    CREATE TRIGGER quote_removed AFTER DELETE ON quotes BEGIN
+        UPDATE counters SET value = value - 1 WHERE name = 'quotes';
+    END;
+    CREATE TRIGGER quote_redated AFTER UPDATE OF cited_at ON quotes WHEN NEW.cited_at != OLD.cited_at BEGIN
+        UPDATE source_quotes SET cited_at = NEW.cited_at
+        WHERE quote_id = NEW.id AND source IN (
+            SELECT a.source FROM citations c JOIN articles a ON a.id = c.article_id WHERE c.quote_id = NEW.id
+        );
+    END;
+    CREATE TRIGGER citation_added AFTER INSERT ON citations BEGIN
+        INSERT INTO source_quotes (source, quote_id, cited_at, seq)
+            SELECT a.source, q.id, q.cited_at, q.seq FROM articles a, quotes q
+            WHERE a.id = NEW.article_id AND q.id = NEW.quote_id
+            ON CONFLICT DO NOTHING;
+    END;
+    CREATE TRIGGER citation_removed AFTER DELETE ON citations BEGIN
+        DELETE FROM source_quotes
+        WHERE quote_id = OLD.quote_id
+          AND source = (SELECT source FROM articles WHERE id = OLD.article_id)
+          AND NOT EXISTS (
+              SELECT 1 FROM citations c JOIN articles a ON a.id = c.article_id
+              WHERE c.quote_id = OLD.quote_id AND a.source = source_quotes.source
+          );
+    END;
+    CREATE TRIGGER source_quote_added AFTER INSERT ON source_quotes BEGIN
+        UPDATE sources SET quote_count = quote_count + 1 WHERE name = NEW.source;
+    END;
+    CREATE TRIGGER source_quote_removed AFTER DELETE ON source_quotes BEGIN
+        UPDATE sources SET quote_count = quote_count - 1 WHERE name = OLD.source;
+    END;
+    ",
 ];
 
 /// The migration that adds `quote_tags` (0-based), after which the stored quotes'
@@ -248,5 +308,32 @@ mod tests {
             connection.prepare("SELECT tag FROM quote_tags WHERE quote_id = 'q1' ORDER BY tag").unwrap();
         let tags: Vec<String> = statement.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
         assert_eq!(tags, vec!["ferries", "harbourlife"]);
+    }
+
+    #[test]
+    fn a_store_from_before_the_kept_counts_gets_them() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        let before = MIGRATIONS.len() - 1;
+        for migration in &MIGRATIONS[..before] {
+            connection.execute_batch(migration).unwrap();
+        }
+        connection.pragma_update(None, "user_version", before as i64).unwrap();
+        connection
+            .execute_batch(
+                "INSERT INTO sources (name, url, fetch_url) VALUES ('news', 'u', 'u'), ('wire', 'w', 'w');
+                 INSERT INTO articles (id, source, guid, first_seen_at, content_hash) VALUES
+                     (1, 'news', 'a1', 1, 'h'), (2, 'news', 'a2', 1, 'h'), (3, 'wire', 'a3', 1, 'h');
+                 INSERT INTO quotes (id, text, platform, links, cited_at, first_seen_at, updated_at) VALUES
+                     ('q1', 'one', 'twitter', '[]', 10, 1, 1), ('q2', 'two', 'twitter', '[]', 20, 1, 1);
+                 INSERT INTO citations (quote_id, article_id, position) VALUES
+                     ('q1', 1, 0), ('q1', 2, 0), ('q2', 2, 1), ('q2', 3, 0);",
+            )
+            .unwrap();
+        migrate(&mut connection).unwrap();
+        let count = |sql: &str| -> i64 { connection.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count("SELECT value FROM counters WHERE name = 'quotes'"), 2);
+        assert_eq!(count("SELECT quote_count FROM sources WHERE name = 'news'"), 2, "q1 twice is one quote");
+        assert_eq!(count("SELECT quote_count FROM sources WHERE name = 'wire'"), 1);
+        assert_eq!(count("SELECT MAX(cited_at) FROM source_quotes WHERE source = 'wire'"), 20);
     }
 }
