@@ -19,7 +19,7 @@ use crate::maintenance::Maintenance;
 use crate::model::INSTANCE_ACTOR;
 use crate::poll::Poller;
 use crate::resolve::Resolver;
-use crate::store::{Store, call};
+use crate::store::{Lease, Store, call};
 
 /// The parts of a running quotefeed, built from its configuration.
 pub struct App {
@@ -49,7 +49,9 @@ impl App {
             .await
             .map_err(|e| e.to_string())?;
         let fetcher = Arc::new(Fetcher::new(&config.fetch)?);
-        let activitypub = ActivityPub::new(&config, Arc::clone(&store), Arc::clone(&fetcher)).map(Arc::new);
+        let lease = Arc::new(Lease::for_this_process(config.server.lease));
+        let activitypub =
+            ActivityPub::new(&config, Arc::clone(&store), Arc::clone(&fetcher), Arc::clone(&lease)).map(Arc::new);
         let signer: Option<Arc<dyn RequestSigner>> = match &activitypub {
             Some(ap) => Some(Arc::new(ap.signer_for(INSTANCE_ACTOR))),
             None => None,
@@ -64,7 +66,7 @@ impl App {
             config.fetch.per_host_concurrency,
             config.limits,
         ));
-        let scheduler = Scheduler::new(config.sources.clone(), poller, Arc::clone(&store));
+        let scheduler = Scheduler::new(config.sources.clone(), poller, Arc::clone(&store), lease);
         Ok(App { config: Arc::new(config), store, scheduler, activitypub })
     }
 
@@ -80,25 +82,38 @@ impl App {
     }
 
     /// Serves on `listener`, delivers, keeps the store tidy and polls on schedule,
-    /// until `shutdown` is cancelled; then lets what is in flight finish.
-    pub async fn run(self, listener: tokio::net::TcpListener, shutdown: CancellationToken) {
-        let _maintenance = Maintenance::start(Arc::clone(&self.store), self.activitypub.is_some());
+    /// until `shutdown` is cancelled; then lets what is in flight finish. A `web`
+    /// process (no polling) only serves; a `poller` (no `listener`) only works.
+    pub async fn run(self, listener: Option<tokio::net::TcpListener>, shutdown: CancellationToken) {
+        let works = self.config.server.role.works();
+        let _maintenance = works.then(|| Maintenance::start(Arc::clone(&self.store), self.activitypub.is_some()));
         let watcher = tokio::spawn(notice_external_commits(Arc::clone(&self.store), shutdown.clone()));
         let settings = self.config.server.clone();
-        let server = tokio::spawn(http::serve(self.router(), listener, settings, shutdown.clone()));
-        let federation =
-            self.activitypub.clone().map(|ap| tokio::spawn(activitypub::delivery::run(ap, shutdown.clone())));
-        let (updates, reloaded) = mpsc::channel(4);
-        let reloader = tokio::spawn(reload_on_change(Arc::clone(&self.config), updates, shutdown.clone()));
-        self.scheduler.run(shutdown, reloaded).await;
-        let _ = reloader.await;
+        let server =
+            listener.map(|listener| tokio::spawn(http::serve(self.router(), listener, settings, shutdown.clone())));
+        let federation = self
+            .activitypub
+            .clone()
+            .filter(|_| works)
+            .map(|ap| tokio::spawn(activitypub::delivery::run(ap, shutdown.clone())));
+        if works {
+            let (updates, reloaded) = mpsc::channel(4);
+            let reloader = tokio::spawn(reload_on_change(Arc::clone(&self.config), updates, shutdown.clone()));
+            self.scheduler.run(shutdown, reloaded).await;
+            let _ = reloader.await;
+        } else {
+            // A web process polls nothing, so a changed source list is not its concern.
+            shutdown.cancelled().await;
+        }
         if let Some(federation) = federation {
             let _ = federation.await;
         }
-        match server.await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!("the HTTP server failed: {e}"),
-            Err(e) => tracing::error!("the HTTP server stopped: {e}"),
+        if let Some(server) = server {
+            match server.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!("the HTTP server failed: {e}"),
+                Err(e) => tracing::error!("the HTTP server stopped: {e}"),
+            }
         }
         let _ = watcher.await;
     }

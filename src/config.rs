@@ -112,6 +112,34 @@ pub struct ServerConfig {
     pub idle_timeout: Duration,
     /// Connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
+    /// What this process does (`role`): several processes can share one store.
+    pub role: Role,
+    /// How long a process holds a source it polls or a delivery it sends before
+    /// another process may take it over (`lease`); renewed while the work goes on.
+    pub lease: Duration,
+}
+
+/// What a `quotefeed run` process does, when several share one store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Serves, polls and delivers (one process, the default).
+    All,
+    /// Polls the sources, delivers and tidies the store; serves nothing.
+    Poller,
+    /// Serves feeds, pages, actors and inboxes; polls and delivers nothing.
+    Web,
+}
+
+impl Role {
+    /// Whether this process answers HTTP.
+    pub fn serves(self) -> bool {
+        matches!(self, Role::All | Role::Web)
+    }
+
+    /// Whether this process polls, delivers and tidies.
+    pub fn works(self) -> bool {
+        matches!(self, Role::All | Role::Poller)
+    }
 }
 
 /// `[storage]`
@@ -223,6 +251,8 @@ struct RawServer {
     base_url: Option<Spanned<String>>,
     idle_timeout: Option<Spanned<DurationOrSeconds>>,
     max_connections: Option<usize>,
+    role: Option<Spanned<String>>,
+    lease: Option<Spanned<DurationOrSeconds>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -589,6 +619,28 @@ impl Config {
                 base_url,
                 idle_timeout: duration(&raw.server.idle_timeout, "[server] idle_timeout", 20)?,
                 max_connections: raw.server.max_connections.unwrap_or(4096).max(1),
+                role: match &raw.server.role {
+                    None => Role::All,
+                    Some(role) => match role.get_ref().to_ascii_lowercase().as_str() {
+                        "all" => Role::All,
+                        "poller" => Role::Poller,
+                        "web" => Role::Web,
+                        other => {
+                            return here.error(
+                                role.span(),
+                                "[server] role",
+                                format!("\"{other}\" is not \"all\", \"poller\" or \"web\""),
+                            );
+                        }
+                    },
+                },
+                lease: match duration(&raw.server.lease, "[server] lease", 60)? {
+                    lease if lease < Duration::from_secs(1) => {
+                        let span = raw.server.lease.as_ref().map(Spanned::span).unwrap_or_default();
+                        return here.error(span, "[server] lease", "must be at least 1s");
+                    }
+                    lease => lease,
+                },
             },
             storage: StorageConfig { path: resolve(raw.storage.path.as_deref().unwrap_or("quotefeed.db")) },
             fetch,
@@ -878,6 +930,11 @@ enabled = false
                 "[activitypub]\nactor_type = \"robot\"\n",
                 "conf/quotefeed.toml:2: [activitypub] actor_type: \"robot\" is not \"service\" or \"person\"",
             ),
+            (
+                "[server]\nrole = \"worker\"\n",
+                "conf/quotefeed.toml:2: [server] role: \"worker\" is not \"all\", \"poller\" or \"web\"",
+            ),
+            ("[server]\nlease = \"0s\"\n", "conf/quotefeed.toml:2: [server] lease: must be at least 1s"),
         ] {
             let error = parse(text).unwrap_err();
             assert!(error.starts_with(expected), "{error:?} should start with {expected:?}");

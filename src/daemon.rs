@@ -2,6 +2,12 @@
 //! polls it and schedules the next run (so runs of one source never overlap). A run
 //! missed while the daemon was down happens once at start-up. On shutdown no new
 //! poll starts, polls in flight stop between articles, and the scheduler returns.
+//!
+//! Several processes may share one store: before polling, a process leases the
+//! source in the store ([`Store::claim_source`]) and renews the lease while it
+//! polls. A run is polled by one process; the others see it done and wait for the
+//! next. A process that dies mid-poll stops renewing, and another takes the source
+//! over when the lease runs out.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,8 +21,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::SourceConfig;
 use crate::poll::{PollReport, Poller};
-use crate::store::Store;
 use crate::store::call;
+use crate::store::{Lease, SourceClaim, Store};
 
 /// Longest wait for polls in flight after a shutdown request.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
@@ -26,12 +32,14 @@ pub struct Scheduler {
     sources: Vec<SourceConfig>,
     poller: Arc<Poller>,
     store: Arc<Store>,
+    lease: Arc<Lease>,
 }
 
 impl Scheduler {
-    /// A scheduler for these sources, polling with `poller` into `store`.
-    pub fn new(sources: Vec<SourceConfig>, poller: Arc<Poller>, store: Arc<Store>) -> Scheduler {
-        Scheduler { sources, poller, store }
+    /// A scheduler for these sources, polling with `poller` into `store`, leasing
+    /// each run with `lease`.
+    pub fn new(sources: Vec<SourceConfig>, poller: Arc<Poller>, store: Arc<Store>, lease: Arc<Lease>) -> Scheduler {
+        Scheduler { sources, poller, store, lease }
     }
 
     /// Polls every enabled source (or the one named) once, all at once within the
@@ -133,6 +141,7 @@ impl Scheduler {
                 source.clone(),
                 Arc::clone(&self.poller),
                 Arc::clone(&self.store),
+                Arc::clone(&self.lease),
                 stop.clone(),
                 fresh_schedule,
             ));
@@ -150,11 +159,13 @@ struct Running {
 
 /// Polls one source whenever it is due, until shutdown. With `fresh_schedule` (the
 /// source's configuration changed), the next run follows the source's schedule
-/// rather than the time stored at the last run.
+/// rather than the time stored at the last run. Each run is polled only when this
+/// process holds its lease.
 async fn source_loop(
     source: SourceConfig,
     poller: Arc<Poller>,
     store: Arc<Store>,
+    lease: Arc<Lease>,
     shutdown: CancellationToken,
     fresh_schedule: bool,
 ) {
@@ -177,9 +188,39 @@ async fn source_loop(
             () = shutdown.cancelled() => return,
             () = tokio::time::sleep(wait) => {}
         }
+        let (name, owner, planned) = (source.name.clone(), lease.owner.clone(), due.timestamp());
+        let now = Utc::now().timestamp();
+        let until = lease.until(now);
+        let claim = call(&store, move |s| s.claim_source(&name, &owner, planned, now, until)).await;
+        let at = |t: i64| DateTime::from_timestamp(t, 0).unwrap_or_else(Utc::now);
+        match claim {
+            Ok(SourceClaim::Claimed) => {}
+            Ok(SourceClaim::Polled { next_run_at }) => {
+                tracing::debug!("{}: polled by another process; next at {next_run_at}", source.name);
+                due = at(next_run_at);
+                continue;
+            }
+            Ok(SourceClaim::Held { until }) => {
+                // Look again when that lease runs out: it is renewed while its
+                // holder lives, and taken over if it died.
+                due = at(until) + chrono::Duration::milliseconds(200);
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!("{}: cannot lease the source: {e}", source.name);
+                due = Utc::now() + chrono::Duration::seconds(10);
+                continue;
+            }
+        }
+        let renewing = tokio::spawn(renew(Arc::clone(&store), Arc::clone(&lease), source.name.clone()));
         // Boxed: a poll's state is large, and a thousand sleeping sources should
         // not each carry room for one.
         let report = Box::pin(poller.poll(&source, &shutdown)).await;
+        renewing.abort();
+        let (name, owner) = (source.name.clone(), lease.owner.clone());
+        if let Err(e) = call(&store, move |s| s.release_source(&name, &owner)).await {
+            tracing::warn!("{}: cannot release the source: {e}", source.name);
+        }
         match &report.outcome {
             Ok(_) => tracing::info!("{report}"),
             Err(_) => tracing::warn!("{report}"),
@@ -187,6 +228,20 @@ async fn source_loop(
         due = report.next_run_at;
         if shutdown.is_cancelled() {
             return;
+        }
+    }
+}
+
+/// Renews this process's lease on a source every third of its length, while the
+/// poll runs (the task is aborted when it ends).
+async fn renew(store: Arc<Store>, lease: Arc<Lease>, name: String) {
+    loop {
+        tokio::time::sleep(lease.length / 3).await;
+        let (source, owner, until) = (name.clone(), lease.owner.clone(), lease.until(Utc::now().timestamp()));
+        match call(&store, move |s| s.renew_source_lease(&source, &owner, until)).await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!("{name}: the lease was taken over while polling"),
+            Err(e) => tracing::warn!("{name}: cannot renew the lease: {e}"),
         }
     }
 }

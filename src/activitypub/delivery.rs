@@ -126,7 +126,8 @@ async fn fan_out(ap: &ActivityPub) -> Result<(), String> {
 async fn send_due(ap: &Arc<ActivityPub>) {
     loop {
         let now = chrono::Utc::now().timestamp();
-        let due = match call(&ap.store, move |s| s.due_deliveries(now, 200)).await {
+        let (owner, until) = (ap.lease.owner.clone(), ap.lease.until(now));
+        let due = match call(&ap.store, move |s| s.claim_deliveries(&owner, now, until, 200)).await {
             Ok(due) => due,
             Err(e) => {
                 tracing::warn!("cannot read the delivery queue: {e}");
@@ -146,6 +147,9 @@ async fn send_due(ap: &Arc<ActivityPub>) {
                 None => by_host.push((host, vec![delivery])),
             }
         }
+        // The leases are renewed while the batch goes out (one slow host can take
+        // a while); the deliveries are released as each is done.
+        let renewing = tokio::spawn(renew_leases(Arc::clone(ap)));
         stream::iter(by_host)
             .for_each_concurrent(CONCURRENT_DELIVERIES, |(_, deliveries)| async move {
                 for delivery in deliveries {
@@ -153,6 +157,18 @@ async fn send_due(ap: &Arc<ActivityPub>) {
                 }
             })
             .await;
+        renewing.abort();
+    }
+}
+
+/// Renews this process's delivery leases every third of their length, until aborted.
+async fn renew_leases(ap: Arc<ActivityPub>) {
+    loop {
+        tokio::time::sleep(ap.lease.length / 3).await;
+        let (owner, until) = (ap.lease.owner.clone(), ap.lease.until(chrono::Utc::now().timestamp()));
+        if let Err(e) = call(&ap.store, move |s| s.renew_delivery_leases(&owner, until)).await {
+            tracing::warn!("cannot renew the delivery leases: {e}");
+        }
     }
 }
 

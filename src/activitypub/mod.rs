@@ -28,7 +28,7 @@ use crate::http::response::http_date;
 use crate::model::{ALL_ACTOR, INSTANCE_ACTOR};
 use crate::publish::FeedKind;
 use crate::store::call;
-use crate::store::{RemoteActor, Store};
+use crate::store::{Lease, RemoteActor, Store};
 use keys::{ActorKey, Keyring};
 use objects::Urls;
 
@@ -51,6 +51,8 @@ pub struct ActivityPub {
     unverified: moka::sync::Cache<String, RemoteActor>,
     /// Key ids fetched again after a failed signature, recently.
     refetched: moka::sync::Cache<String, ()>,
+    /// This process's leases on deliveries (several processes may share a store).
+    pub lease: Arc<Lease>,
 }
 
 /// The path and query of a URL, as `(request-target)` signs it.
@@ -140,7 +142,7 @@ fn str_field<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
 
 impl ActivityPub {
     /// The ActivityPub side, if the configuration enables it.
-    pub fn new(config: &Config, store: Arc<Store>, fetcher: Arc<Fetcher>) -> Option<ActivityPub> {
+    pub fn new(config: &Config, store: Arc<Store>, fetcher: Arc<Fetcher>, lease: Arc<Lease>) -> Option<ActivityPub> {
         config.activitypub.enabled.then(|| ActivityPub {
             urls: Urls::new(config.server.base_url.clone()),
             keys: Arc::new(Keyring::new(Arc::clone(&store))),
@@ -157,6 +159,7 @@ impl ActivityPub {
                 .max_capacity(10_000)
                 .time_to_live(identity::REFETCH_INTERVAL)
                 .build(),
+            lease,
         })
     }
 

@@ -88,19 +88,35 @@ pub(crate) fn run(arg: ConfigArg) -> ExitCode {
             Ok(app) => app,
             Err(e) => return fail(e, 1),
         };
-        let listener = match tokio::net::TcpListener::bind(listen).await {
-            Ok(listener) => listener,
-            Err(e) => return fail(format!("cannot listen on {listen}: {e}"), 1),
+        let role = app.config.server.role;
+        let listener = if role.serves() {
+            match tokio::net::TcpListener::bind(listen).await {
+                Ok(listener) => Some(listener),
+                Err(e) => return fail(format!("cannot listen on {listen}: {e}"), 1),
+            }
+        } else {
+            None
         };
         let shutdown = shutdown_on_signals();
-        tracing::info!(
-            sources = app.config.sources.iter().filter(|s| s.enabled).count(),
-            database = %app.store.path().display(),
-            "quotefeed {} serving http://{} (public URL {})",
-            env!("CARGO_PKG_VERSION"),
-            listener.local_addr().map_or_else(|_| listen.to_string(), |a| a.to_string()),
-            app.config.server.base_url
-        );
+        let sources = app.config.sources.iter().filter(|s| s.enabled).count();
+        let database = app.store.path().display().to_string();
+        match &listener {
+            Some(listener) => tracing::info!(
+                sources,
+                database,
+                role = ?role,
+                "quotefeed {} serving http://{} (public URL {})",
+                env!("CARGO_PKG_VERSION"),
+                listener.local_addr().map_or_else(|_| listen.to_string(), |a| a.to_string()),
+                app.config.server.base_url
+            ),
+            None => tracing::info!(
+                sources,
+                database,
+                "quotefeed {} polling and delivering (role poller, not serving)",
+                env!("CARGO_PKG_VERSION")
+            ),
+        }
         app.run(listener, shutdown).await;
         tracing::info!("stopped");
         ExitCode::SUCCESS

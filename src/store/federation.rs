@@ -471,8 +471,12 @@ impl Store {
 
     /// Replaces an event by the deliveries it makes (`(inbox, activity)` pairs), in
     /// one transaction.
+    /// When another process fanned the event out first, nothing is added.
     pub fn fan_out(&self, event: &Event, deliveries: &[(String, String)], now: i64) -> Result<()> {
         self.write(|tx| {
+            if tx.execute("DELETE FROM events WHERE seq = ?1", [event.seq])? == 0 {
+                return Ok(());
+            }
             for (inbox, activity) in deliveries {
                 tx.execute(
                     "INSERT INTO deliveries (actor, inbox, activity, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
@@ -487,26 +491,64 @@ impl Store {
                     params![event.actor, event.quote_id],
                 )?;
             }
-            tx.execute("DELETE FROM events WHERE seq = ?1", [event.seq]).map(drop)
+            Ok(())
         })
     }
 
-    /// Deliveries due at `now`, oldest first.
-    pub fn due_deliveries(&self, now: i64, limit: usize) -> Result<Vec<Delivery>> {
-        self.read(|c| {
-            c.prepare_cached(
-                "SELECT id, actor, inbox, activity, attempts FROM deliveries WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2",
+    /// Leases the deliveries due at `now` (oldest first, at most `limit`) to the
+    /// process `owner` until `until`: none that another process holds, and none to
+    /// a host another process is sending to, so one host's deliveries never go out
+    /// from two processes at once.
+    pub fn claim_deliveries(&self, owner: &str, now: i64, until: i64, limit: usize) -> Result<Vec<Delivery>> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "UPDATE deliveries SET lease_owner = ?1, lease_until = ?3
+                 WHERE id IN (
+                     SELECT d.id FROM deliveries d
+                     WHERE d.next_attempt_at <= ?2 AND (d.lease_until IS NULL OR d.lease_until <= ?2)
+                       AND NOT EXISTS (
+                           SELECT 1 FROM deliveries o
+                           WHERE o.host = d.host AND o.lease_until > ?2 AND o.lease_owner != ?1
+                       )
+                     ORDER BY d.next_attempt_at, d.id LIMIT ?4
+                 )
+                 RETURNING id, actor, inbox, activity, attempts, next_attempt_at",
             )?
-            .query_map(params![now, i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-                Ok(Delivery { id: r.get(0)?, actor: r.get(1)?, inbox: r.get(2)?, activity: r.get(3)?, attempts: r.get(4)? })
+            .query_map(params![owner, now, until, i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                Ok((
+                    r.get::<_, i64>(5)?,
+                    Delivery {
+                        id: r.get(0)?,
+                        actor: r.get(1)?,
+                        inbox: r.get(2)?,
+                        activity: r.get(3)?,
+                        attempts: r.get(4)?,
+                    },
+                ))
             })?
-            .collect()
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map(|mut claimed| {
+                // RETURNING gives no order: oldest first, as they were chosen.
+                claimed.sort_by_key(|(due, d)| (*due, d.id));
+                claimed.into_iter().map(|(_, d)| d).collect()
+            })
+        })
+    }
+
+    /// Extends the leases `owner` holds on deliveries.
+    pub fn renew_delivery_leases(&self, owner: &str, until: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("UPDATE deliveries SET lease_until = ?2 WHERE lease_owner = ?1", params![owner, until]).map(drop)
         })
     }
 
     /// When the next delivery is due, if any is queued.
     pub fn next_delivery_at(&self) -> Result<Option<i64>> {
-        self.read(|c| c.query_row("SELECT MIN(next_attempt_at) FROM deliveries", [], |r| r.get(0)))
+        // A delivery another process holds is due again, at the earliest, when its
+        // lease runs out.
+        self.read(|c| {
+            c.query_row("SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) FROM deliveries", [], |r| r.get(0))
+        })
     }
 
     /// Removes a delivery from the queue (sent, or given up).
@@ -518,7 +560,8 @@ impl Store {
     pub fn retry_delivery(&self, id: i64, next_attempt_at: i64, error: &str) -> Result<()> {
         self.write(|tx| {
             tx.execute(
-                "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",
+                "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3,
+                 lease_owner = NULL, lease_until = NULL WHERE id = ?1",
                 params![id, next_attempt_at, error],
             )
             .map(drop)
@@ -622,7 +665,8 @@ impl Store {
     pub fn postpone_delivery(&self, id: i64, at: i64) -> Result<()> {
         self.write(|tx| {
             tx.execute(
-                "UPDATE deliveries SET next_attempt_at = MAX(next_attempt_at, ?2) WHERE id = ?1",
+                "UPDATE deliveries SET next_attempt_at = MAX(next_attempt_at, ?2), lease_owner = NULL, lease_until = NULL
+                 WHERE id = ?1",
                 params![id, at],
             )
             .map(drop)
@@ -655,6 +699,60 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_processes_never_hold_one_delivery_or_one_host() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("q.db")).unwrap();
+        store
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO events (actor, kind, quote_id, created_at) VALUES ('all', 'create', 'q', 0)",
+                    [],
+                )
+                .map(drop)
+            })
+            .unwrap();
+        let event = store.pending_events(10).unwrap().remove(0);
+        let deliveries = [
+            ("https://a.example/inbox".to_string(), "{}".to_string()),
+            ("https://a.example:8443/users/x/inbox".to_string(), "{}".to_string()),
+            ("https://B.example/inbox".to_string(), "{}".to_string()),
+        ];
+        store.fan_out(&event, &deliveries, 100).unwrap();
+        // Another process fanning out the same event adds nothing.
+        store.fan_out(&event, &deliveries, 100).unwrap();
+        let hosts: Vec<String> = store
+            .read(|c| c.prepare("SELECT host FROM deliveries ORDER BY id")?.query_map([], |r| r.get(0))?.collect())
+            .unwrap();
+        assert_eq!(hosts, vec!["a.example", "a.example:8443", "b.example"]);
+
+        let ids = |claimed: Vec<Delivery>| claimed.into_iter().map(|d| d.inbox).collect::<Vec<_>>();
+        // Process one takes what it can hold: two, say (a batch limit).
+        let first = ids(store.claim_deliveries("one", 100, 160, 2).unwrap());
+        assert_eq!(first, vec!["https://a.example/inbox", "https://a.example:8443/users/x/inbox"]);
+        // Process two gets only the third; a new delivery to a host process one is
+        // sending to waits for it.
+        store
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO deliveries (actor, inbox, activity, next_attempt_at, created_at)
+                     VALUES ('all', 'https://a.example/shared', '{}', 100, 100)",
+                    [],
+                )
+                .map(drop)
+            })
+            .unwrap();
+        assert_eq!(ids(store.claim_deliveries("two", 101, 161, 10).unwrap()), vec!["https://B.example/inbox"]);
+        assert!(store.claim_deliveries("two", 102, 162, 10).unwrap().is_empty());
+        // Process one dies: when its leases run out, process two takes its work.
+        let taken = ids(store.claim_deliveries("two", 161, 221, 10).unwrap());
+        assert_eq!(taken.len(), 4, "its own ran out too: {taken:?}");
+        // A retried delivery is free again at its next attempt.
+        let id = store.read(|c| c.query_row("SELECT MIN(id) FROM deliveries", [], |r| r.get::<_, i64>(0))).unwrap();
+        store.retry_delivery(id, 300, "HTTP 503").unwrap();
+        assert_eq!(store.next_delivery_at().unwrap(), Some(221), "the others are held until 221");
+    }
 
     #[test]
     fn upkeep_deletes_what_outlived_its_use() {

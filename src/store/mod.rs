@@ -13,6 +13,7 @@ mod schema;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use tokio::sync::Semaphore;
@@ -67,6 +68,46 @@ pub struct Store {
     events_added: tokio::sync::Notify,
     /// Whether commits record events for ActivityPub delivery.
     federating: AtomicBool,
+}
+
+/// This process's name in the store's leases and how long a lease lasts.
+#[derive(Debug)]
+pub struct Lease {
+    /// Unique to this process: `pid-random`.
+    pub owner: String,
+    /// How long a lease lasts unless renewed.
+    pub length: Duration,
+}
+
+impl Lease {
+    /// A lease name for this process, with leases of `length`.
+    pub fn for_this_process(length: Duration) -> Lease {
+        let mut random = [0u8; 4];
+        getrandom::fill(&mut random).expect("the system has randomness");
+        Lease { owner: format!("{}-{}", std::process::id(), hex::encode(random)), length }
+    }
+
+    /// When a lease taken now runs out (Unix seconds).
+    pub fn until(&self, now: i64) -> i64 {
+        now + i64::try_from(self.length.as_secs()).unwrap_or(i64::MAX / 2)
+    }
+}
+
+/// What [`Store::claim_source`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceClaim {
+    /// The caller may poll it now.
+    Claimed,
+    /// Another process polled it for this run: the next is at `next_run_at`.
+    Polled {
+        /// The next run, as that poll planned it (Unix seconds).
+        next_run_at: i64,
+    },
+    /// Another process is polling it, leased until `until` (Unix seconds).
+    Held {
+        /// When that lease runs out unless renewed.
+        until: i64,
+    },
 }
 
 /// What the store keeps of a source between polls.
@@ -329,6 +370,52 @@ impl Store {
                 },
             )
             .optional()
+        })
+    }
+
+    /// Asks for the right to poll a source whose run was due at `due`, for a process
+    /// named `owner`, until `until` (all Unix seconds). Another process may have
+    /// polled it since (its next run is later) or be polling it now.
+    pub fn claim_source(&self, name: &str, owner: &str, due: i64, now: i64, until: i64) -> Result<SourceClaim> {
+        self.write(|tx| {
+            let (next_run_at, holder, held_until): (Option<i64>, Option<String>, Option<i64>) = tx.query_row(
+                "SELECT next_run_at, lease_owner, lease_until FROM sources WHERE name = ?1",
+                [name],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            if let Some(next) = next_run_at.filter(|next| *next > due) {
+                return Ok(SourceClaim::Polled { next_run_at: next });
+            }
+            if let Some(held) = held_until.filter(|held| *held > now && holder.as_deref() != Some(owner)) {
+                return Ok(SourceClaim::Held { until: held });
+            }
+            tx.execute(
+                "UPDATE sources SET lease_owner = ?2, lease_until = ?3 WHERE name = ?1",
+                params![name, owner, until],
+            )?;
+            Ok(SourceClaim::Claimed)
+        })
+    }
+
+    /// Extends a process's lease on a source; false if it no longer holds it.
+    pub fn renew_source_lease(&self, name: &str, owner: &str, until: i64) -> Result<bool> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE sources SET lease_until = ?3 WHERE name = ?1 AND lease_owner = ?2",
+                params![name, owner, until],
+            )
+            .map(|n| n > 0)
+        })
+    }
+
+    /// Gives up a process's lease on a source (its poll is recorded).
+    pub fn release_source(&self, name: &str, owner: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE sources SET lease_owner = NULL, lease_until = NULL WHERE name = ?1 AND lease_owner = ?2",
+                params![name, owner],
+            )
+            .map(drop)
         })
     }
 

@@ -245,6 +245,27 @@ const MIGRATIONS: &[&str] = &[
         UPDATE sources SET quote_count = quote_count - 1 WHERE name = OLD.source;
     END;
     ",
+    // 8: several processes on one store. A source being polled and a delivery being
+    // sent are leased to one process until the lease runs out (renewed while the
+    // work goes on); a delivery's host (`host:port` of its inbox) is kept beside it,
+    // so that one host's deliveries are never sent by two processes at once.
+    "
+    ALTER TABLE sources ADD COLUMN lease_owner TEXT;
+    ALTER TABLE sources ADD COLUMN lease_until INTEGER;
+    ALTER TABLE deliveries ADD COLUMN lease_owner TEXT;
+    ALTER TABLE deliveries ADD COLUMN lease_until INTEGER;
+    ALTER TABLE deliveries ADD COLUMN host TEXT GENERATED ALWAYS AS (
+        lower(substr(
+            substr(inbox, instr(inbox, '://') + 3),
+            1,
+            CASE instr(substr(inbox, instr(inbox, '://') + 3), '/')
+                WHEN 0 THEN length(inbox)
+                ELSE instr(substr(inbox, instr(inbox, '://') + 3), '/') - 1
+            END
+        ))
+    ) VIRTUAL;
+    CREATE INDEX deliveries_by_host ON deliveries (host, lease_until);
+    ",
 ];
 
 /// The migration that adds `quote_tags` (0-based), after which the stored quotes'
@@ -265,19 +286,20 @@ fn tag_stored_quotes(transaction: &rusqlite::Transaction<'_>) -> rusqlite::Resul
     Ok(())
 }
 
-/// Brings the database up to the latest schema, each migration in a transaction.
+/// Brings the database up to the latest schema, in one transaction.
 pub fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
-    let applied: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    // The write lock is taken before the version is read, so processes that start
+    // together migrate one after another: the later ones find nothing left to do.
+    let transaction = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let applied: i64 = transaction.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     for (index, migration) in MIGRATIONS.iter().enumerate().skip(usize::try_from(applied).unwrap_or(0)) {
-        let transaction = connection.transaction()?;
         transaction.execute_batch(migration)?;
         if index == TAGS_MIGRATION {
             tag_stored_quotes(&transaction)?;
         }
         transaction.pragma_update(None, "user_version", index as i64 + 1)?;
-        transaction.commit()?;
     }
-    Ok(())
+    transaction.commit()
 }
 
 /// How many migrations this build knows.

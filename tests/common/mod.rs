@@ -65,6 +65,7 @@ struct RemoteState {
     routes: HashMap<String, Route>,
     hits: HashMap<String, usize>,
     requests: Vec<(String, HeaderMap)>,
+    times: Vec<(String, Instant)>,
     bodies: Vec<(String, Vec<u8>)>,
     in_flight: HashMap<String, usize>,
     max_in_flight: HashMap<String, usize>,
@@ -138,6 +139,12 @@ impl Remote {
     }
 
     /// A header of the last request to a path.
+    /// When each request to `path` arrived, in order.
+    pub fn hit_times(&self, path: &str) -> Vec<Instant> {
+        let state = self.state.lock().unwrap();
+        state.times.iter().filter(|(p, _)| p == path).map(|(_, t)| *t).collect()
+    }
+
     /// One header of every request to `path`, in order (`None` where it was absent).
     pub fn header_values(&self, path: &str, name: &str) -> Vec<Option<String>> {
         let state = self.state.lock().unwrap();
@@ -176,6 +183,7 @@ async fn answer(state: Arc<Mutex<RemoteState>>, path: String, headers: HeaderMap
         let mut s = state.lock().unwrap();
         *s.hits.entry(path.clone()).or_default() += 1;
         s.requests.push((path.clone(), headers.clone()));
+        s.times.push((path.clone(), Instant::now()));
         if !body.is_empty() {
             s.bodies.push((path.clone(), body.to_vec()));
         }
@@ -347,6 +355,11 @@ pub struct Daemon {
 }
 
 impl Daemon {
+    /// Its process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Sends a signal to the daemon.
     pub fn signal(&self, signal: &str) {
         let pid = self.child.as_ref().unwrap().id().to_string();

@@ -1,0 +1,205 @@
+//! Several `quotefeed run` processes on one store, as an operator runs them to share
+//! the work: each run of a source is polled by one process; a process killed in the
+//! middle of a poll has its source taken over when its lease runs out, with nothing
+//! lost or stored twice; what a poller stores, a web process serves within about a
+//! second; and a follower gets each activity once, whichever process sends it.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::fediverse::{RemoteActor, now_date, post};
+use common::{Daemon, Remote, Route, Setup, free_port, get, wait_for};
+
+/// A feed whose one article quotes one tweet, `n`.
+fn feed(n: u32) -> String {
+    format!(
+        r#"<rss version="2.0"><channel><title>Feed {n}</title><link>https://site{n}.example/</link><item><title>Story {n}</title><link>https://site{n}.example/{n}</link><guid>story-{n}</guid><description><![CDATA[<p>The minister said:</p><blockquote class="twitter-tweet"><p>Statement number {n}.</p>&mdash; Minister (@minister) <a href="https://twitter.com/minister/status/{}">November 20, 2026</a></blockquote>]]></description></item></channel></rss>"#,
+        1_300_000_000_000_000_000u64 + u64::from(n)
+    )
+}
+
+/// One process's configuration: the shared store, its port and role, the sources.
+fn process(db: &Path, port: u16, base: &str, role: &str, extra: &str, sources: &str) -> Setup {
+    Setup::new(&format!(
+        "[server]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"{base}\"\nrole = \"{role}\"\nlease = \"2s\"\n\
+         [storage]\npath = \"{}\"\n[fetch]\nallow_private_networks = true\n{extra}\n{sources}",
+        db.display()
+    ))
+}
+
+/// `[[sources]]` entries for the remote's feeds `/feed{i}.xml`.
+fn sources(remote: &Remote, count: u32, schedule: &str) -> String {
+    (0..count)
+        .map(|i| {
+            format!(
+                "[[sources]]\nname = \"s{i}\"\nurl = \"{}\"\nschedule = \"{schedule}\"\n",
+                remote.url(&format!("/feed{i}.xml"))
+            )
+        })
+        .collect()
+}
+
+fn count(db: &Path, sql: &str) -> i64 {
+    rusqlite::Connection::open(db).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// Starts a process and waits until it answers (web and all) or has started
+/// (poller: nothing to connect to).
+fn start(setup: &Setup, port: u16, serves: bool) -> Daemon {
+    let daemon = setup.run();
+    if serves {
+        wait_for(Duration::from_secs(20), "the process to serve", || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+    } else {
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    daemon
+}
+
+#[test]
+fn three_processes_poll_each_run_of_a_source_once() {
+    let remote = Remote::start();
+    for i in 0..6 {
+        remote.set(&format!("/feed{i}.xml"), Route::feed(feed(i)));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.db");
+    let list = sources(&remote, 6, "*/3 * * * * *");
+    let started = Instant::now();
+    let _processes: Vec<(Setup, Daemon)> = (0..3)
+        .map(|_| {
+            let port = free_port();
+            let setup = process(&db, port, &format!("http://127.0.0.1:{port}/"), "all", "", &list);
+            let daemon = start(&setup, port, true);
+            (setup, daemon)
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(11).saturating_sub(started.elapsed()));
+    for i in 0..6 {
+        let times = remote.hit_times(&format!("/feed{i}.xml"));
+        assert!(times.len() >= 3, "feed {i} was polled on each run: {} polls", times.len());
+        // Runs are 3 s apart. After the first (the start-up run, which may fall just
+        // before a scheduled one), two polls of a run by two processes would come
+        // within moments of each other.
+        for pair in times[1..].windows(2) {
+            let gap = pair[1] - pair[0];
+            assert!(gap >= Duration::from_millis(1500), "feed {i}: two polls {gap:?} apart in one run");
+        }
+    }
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM quotes"), 6);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM citations"), 6);
+}
+
+#[test]
+fn a_process_killed_mid_poll_loses_its_source_to_another() {
+    let remote = Remote::start();
+    remote.set(
+        "/feed0.xml",
+        Route::Slow { body: feed(0), content_type: "application/rss+xml", delay: Duration::from_secs(4) },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.db");
+    // Only the start-up run: the schedule's next is next year.
+    let list = sources(&remote, 1, "0 0 1 1 *");
+    let mut processes: Vec<Daemon> = (0..3)
+        .map(|_| {
+            let port = free_port();
+            let setup = process(&db, port, &format!("http://127.0.0.1:{port}/"), "all", "", &list);
+            let daemon = start(&setup, port, true);
+            std::mem::forget(setup.dir); // the configuration outlives this closure
+            daemon
+        })
+        .collect();
+    wait_for(Duration::from_secs(10), "one process to start polling", || remote.hits("/feed0.xml") == 1);
+    let holder: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT lease_owner FROM sources", [], |r| r.get(0))
+        .unwrap();
+    let pid: u32 = holder.split('-').next().unwrap().parse().unwrap();
+    let victim = processes.iter_mut().find(|p| p.pid() == Some(pid)).expect("the holder is one of ours");
+    victim.kill();
+    let killed = Instant::now();
+    // Its 2 s lease runs out; another process takes the source over and polls it.
+    wait_for(Duration::from_secs(10), "another process to take the source over", || remote.hits("/feed0.xml") == 2);
+    let taken_over = killed.elapsed();
+    wait_for(Duration::from_secs(10), "the quote", || count(&db, "SELECT COUNT(*) FROM quotes") == 1);
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(remote.hits("/feed0.xml"), 2, "polled by the killed process and by one other");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM quotes"), 1);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM citations"), 1);
+    assert!(taken_over < Duration::from_secs(5), "taken over {taken_over:?} after the kill (lease 2 s)");
+}
+
+#[test]
+fn a_poller_stores_and_a_web_process_serves_it_within_a_second() {
+    let remote = Remote::start();
+    remote.set("/feed0.xml", Route::feed(feed(0)));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.db");
+    let list = sources(&remote, 1, "*/2 * * * * *");
+    let (web_port, poller_port) = (free_port(), free_port());
+    let web_base = format!("http://127.0.0.1:{web_port}/");
+    let web = process(&db, web_port, &web_base, "web", "", &list);
+    let _web = start(&web, web_port, true);
+    // Nothing is polled before the poller starts: the web process does not poll.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(remote.hits("/feed0.xml"), 0, "a web process polls nothing");
+    let poller = process(&db, poller_port, &web_base, "poller", "", &list);
+    let _poller = start(&poller, poller_port, false);
+    assert!(std::net::TcpStream::connect(("127.0.0.1", poller_port)).is_err(), "a poller does not listen");
+    // The feed changes while both run: the poller stores the new quote at its next
+    // run, and the web process serves it about a second later.
+    wait_for(Duration::from_secs(10), "the first quote", || count(&db, "SELECT COUNT(*) FROM quotes") == 1);
+    let served = || get(&format!("{web_base}feeds/all.atom")).text();
+    wait_for(Duration::from_secs(5), "the web process to serve it", || served().contains("Statement number 0."));
+    remote.set("/feed0.xml", Route::feed(feed(0).replace("<item>", &format!("{}<item>", item_of(&feed(1))))));
+    wait_for(Duration::from_secs(10), "the second quote", || count(&db, "SELECT COUNT(*) FROM quotes") == 2);
+    let stored = Instant::now();
+    wait_for(Duration::from_secs(5), "the web process to serve it", || served().contains("Statement number 1."));
+    let delay = stored.elapsed();
+    assert!(delay < Duration::from_millis(2500), "served {delay:?} after it was stored");
+}
+
+/// The `<item>` of a feed.
+fn item_of(feed: &str) -> String {
+    let start = feed.find("<item>").unwrap();
+    let end = feed.find("</item>").unwrap() + "</item>".len();
+    feed[start..end].to_string()
+}
+
+#[test]
+fn a_follower_gets_each_activity_once_from_two_processes() {
+    let remote = Remote::start();
+    remote.set("/feed0.xml", Route::feed(feed(0)));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.db");
+    let list = sources(&remote, 1, "*/2 * * * * *");
+    let (first, second) = (free_port(), free_port());
+    // Both answer for one public URL, as two machines behind a load balancer do.
+    let base = format!("http://127.0.0.1:{first}/");
+    let federating = "[activitypub]\nenabled = true\nretry_base = \"1s\"";
+    let one = process(&db, first, &base, "all", federating, &list);
+    let two = process(&db, second, &base, "all", federating, &list);
+    let _one = start(&one, first, true);
+    let _two = start(&two, second, true);
+    wait_for(Duration::from_secs(10), "the first quote", || count(&db, "SELECT COUNT(*) FROM quotes") == 1);
+
+    let tester = RemoteActor::new();
+    let inbox = format!("{base}users/s0/inbox");
+    let body = tester.follow(&format!("{base}users/s0"));
+    assert_eq!(post(&inbox, &tester.signed(&inbox, &body, &now_date(), &tester.private_pem), body).status, 202);
+    wait_for(Duration::from_secs(10), "the Accept", || tester.remote.hits("/actor/inbox") == 1);
+
+    remote.set("/feed0.xml", Route::feed(feed(0).replace("<item>", &format!("{}<item>", item_of(&feed(1))))));
+    wait_for(Duration::from_secs(15), "the Create", || tester.remote.hits("/actor/inbox") == 2);
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(tester.remote.hits("/actor/inbox"), 2, "one Accept and one Create, each sent once");
+    let create: serde_json::Value = serde_json::from_slice(&tester.remote.bodies("/actor/inbox")[1]).unwrap();
+    assert_eq!(create["type"], "Create");
+    assert!(create["object"]["content"].as_str().unwrap().contains("Statement number 1."));
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM deliveries"), 0);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM events"), 0);
+}
