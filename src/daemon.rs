@@ -182,8 +182,11 @@ async fn source_loop(
         Some(at) if at > now => at,
         _ => now,
     };
+    // `due` is the run planned; `wake` is when to try for it, later than `due` while
+    // another process holds the source.
+    let mut wake = due;
     loop {
-        let wait = (due - Utc::now()).to_std().unwrap_or_default();
+        let wait = (wake - Utc::now()).to_std().unwrap_or_default();
         tokio::select! {
             () = shutdown.cancelled() => return,
             () = tokio::time::sleep(wait) => {}
@@ -198,17 +201,18 @@ async fn source_loop(
             Ok(SourceClaim::Polled { next_run_at }) => {
                 tracing::debug!("{}: polled by another process; next at {next_run_at}", source.name);
                 due = at(next_run_at);
+                wake = due;
                 continue;
             }
             Ok(SourceClaim::Held { until }) => {
-                // Look again when that lease runs out: it is renewed while its
-                // holder lives, and taken over if it died.
-                due = at(until) + chrono::Duration::milliseconds(200);
+                // Look again when that lease runs out: by then the holder has polled
+                // the run, or died and the run is ours to take over.
+                wake = at(until) + chrono::Duration::milliseconds(200);
                 continue;
             }
             Err(e) => {
                 tracing::warn!("{}: cannot lease the source: {e}", source.name);
-                due = Utc::now() + chrono::Duration::seconds(10);
+                wake = Utc::now() + chrono::Duration::seconds(10);
                 continue;
             }
         }
@@ -226,6 +230,7 @@ async fn source_loop(
             Err(_) => tracing::warn!("{report}"),
         }
         due = report.next_run_at;
+        wake = due;
         if shutdown.is_cancelled() {
             return;
         }

@@ -373,18 +373,23 @@ impl Store {
         })
     }
 
-    /// Asks for the right to poll a source whose run was due at `due`, for a process
+    /// Asks for the right to poll a source's run planned for `due`, for a process
     /// named `owner`, until `until` (all Unix seconds). Another process may have
-    /// polled it since (its next run is later) or be polling it now.
+    /// polled that run already (a poll started at or after `due`) or be polling it.
     pub fn claim_source(&self, name: &str, owner: &str, due: i64, now: i64, until: i64) -> Result<SourceClaim> {
         self.write(|tx| {
-            let (next_run_at, holder, held_until): (Option<i64>, Option<String>, Option<i64>) = tx.query_row(
-                "SELECT next_run_at, lease_owner, lease_until FROM sources WHERE name = ?1",
+            let (next_run_at, last_attempt_at, holder, held_until): (
+                Option<i64>,
+                Option<i64>,
+                Option<String>,
+                Option<i64>,
+            ) = tx.query_row(
+                "SELECT next_run_at, last_attempt_at, lease_owner, lease_until FROM sources WHERE name = ?1",
                 [name],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )?;
-            if let Some(next) = next_run_at.filter(|next| *next > due) {
-                return Ok(SourceClaim::Polled { next_run_at: next });
+            if last_attempt_at.is_some_and(|attempt| attempt >= due) {
+                return Ok(SourceClaim::Polled { next_run_at: next_run_at.unwrap_or(now) });
             }
             if let Some(held) = held_until.filter(|held| *held > now && holder.as_deref() != Some(owner)) {
                 return Ok(SourceClaim::Held { until: held });
