@@ -269,7 +269,12 @@ impl Store {
     /// Runs `f` in a write transaction.
     fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>) -> Result<T> {
         let mut connection = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let transaction = connection.transaction().map_err(|e| self.error(e))?;
+        // IMMEDIATE: the write lock is taken at the start, waiting out another
+        // process's write (the busy timeout), rather than failing when a transaction
+        // that began by reading tries to write after another process wrote.
+        let transaction = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.error(e))?;
         let value = f(&transaction).map_err(|e| self.error(e))?;
         transaction.commit().map_err(|e| self.error(e))?;
         Ok(value)
