@@ -195,7 +195,8 @@ fn the_inbox_refuses_what_is_not_properly_signed() {
 
     let mut tampered = body.clone();
     tampered.extend_from_slice(b" ");
-    let digest_mismatch = post(&inbox, &tester.signed(&inbox, &body, &now_date(), &tester.private_pem), tampered);
+    let digest_mismatch =
+        post(&inbox, &tester.signed(&inbox, &body, &now_date(), &tester.private_pem), tampered.clone());
     assert_eq!(digest_mismatch.status, 401, "digest mismatch: {}", digest_mismatch.text());
     assert!(digest_mismatch.text().contains("Digest"));
 
@@ -208,9 +209,36 @@ fn the_inbox_refuses_what_is_not_properly_signed() {
     let too_big = post(&inbox, &tester.signed(&inbox, &huge, &now_date(), &tester.private_pem), huge);
     assert_eq!(too_big.status, 413, "a 2 MiB body");
 
-    let mut rfc9421 = tester.signed(&inbox, &body, &now_date(), &tester.private_pem);
-    rfc9421.push(("signature-input".into(), "sig1=(\"@method\" \"@target-uri\");keyid=\"k\"".into()));
-    assert_eq!(post(&inbox, &rfc9421, body.clone()).status, 401, "RFC 9421 gets 401 (peers retry with draft-cavage)");
+    // RFC 9421: what it signs must cover the method, target and body; it must be
+    // fresh; and it must be the body that was signed.
+    let now = chrono::Utc::now().timestamp();
+    let mut partial = tester.signed_rfc9421(&inbox, &body, now);
+    for (name, value) in &mut partial {
+        if name == "signature-input" {
+            *value = format!("sig1=(\"@method\" \"@target-uri\");keyid=\"{}#main-key\";created={now}", tester.id);
+        }
+    }
+    let refused = post(&inbox, &partial, body.clone());
+    assert_eq!(refused.status, 401);
+    assert!(refused.text().contains("content-digest"), "{}", refused.text());
+    let garbled = post(
+        &inbox,
+        &tester
+            .signed(&inbox, &body, &now_date(), &tester.private_pem)
+            .into_iter()
+            .chain([("signature-input".to_string(), "sig1=(".to_string())])
+            .collect::<Vec<_>>(),
+        body.clone(),
+    );
+    assert_eq!(garbled.status, 401, "{}", garbled.text());
+    let stale = post(&inbox, &tester.signed_rfc9421(&inbox, &body, now - 7200), body.clone());
+    assert_eq!(stale.status, 401, "{}", stale.text());
+    let other_body = post(&inbox, &tester.signed_rfc9421(&inbox, &body, now), tampered.clone());
+    assert_eq!(other_body.status, 401, "{}", other_body.text());
+    assert!(other_body.text().contains("Content-Digest"), "{}", other_body.text());
+    let elsewhere = format!("{base}users/other/inbox");
+    let misdirected = post(&inbox, &tester.signed_rfc9421(&elsewhere, &body, now), body.clone());
+    assert_eq!(misdirected.status, 401, "signed for another URL: {}", misdirected.text());
 
     let impostor = json!({"id": "x", "type": "Follow", "actor": "http://127.0.0.1:1/someone-else", "object": target})
         .to_string()
@@ -231,8 +259,9 @@ fn the_inbox_refuses_what_is_not_properly_signed() {
     assert!(!store_down.text().contains(".db"), "{}", store_down.text());
     assert_eq!((followers(), setup.count("deliveries")), (0, 0));
 
-    // The same Follow, properly signed, is accepted, and an Accept goes back.
-    let accepted = post(&inbox, &tester.signed(&inbox, &body, &now_date(), &tester.private_pem), body.clone());
+    // The same Follow, properly signed (RFC 9421, as Fedify's first knock), is
+    // accepted, and an Accept goes back.
+    let accepted = post(&inbox, &tester.signed_rfc9421(&inbox, &body, chrono::Utc::now().timestamp()), body.clone());
     assert_eq!(accepted.status, 202, "{}", accepted.text());
     assert_eq!(followers(), 1);
     wait_for(Duration::from_secs(10), "the Accept", || tester.remote.hits("/actor/inbox") == 1);

@@ -37,35 +37,102 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     (!values.is_empty()).then(|| values.join(", "))
 }
 
+/// What a request's signature covers: the key that made it, the text it signed and
+/// the signature, once the headers it covers were checked.
+struct Signed {
+    key_id: String,
+    text: String,
+    signature: Vec<u8>,
+}
+
+/// How far `Date` or `created` may be from now.
+fn check_freshness(sent: i64) -> Result<(), Refusal> {
+    let skew = (chrono::Utc::now().timestamp() - sent).abs();
+    if skew > MAX_CLOCK_SKEW_SECONDS {
+        return Err(Refusal::Unauthorized(format!(
+            "the signature was made {skew} seconds away from now (at most an hour)"
+        )));
+    }
+    Ok(())
+}
+
+/// A draft-cavage signature: it must cover `(request-target)`, `host`, `date` and
+/// `digest`, the `Date` must be fresh and the `Digest` the body's.
+fn cavage_signed(path_and_query: &str, headers: &HeaderMap, body: &[u8]) -> Result<Signed, Refusal> {
+    let unauthorized = |m: &str| Refusal::Unauthorized(m.to_string());
+    let signature = header(headers, "signature").ok_or_else(|| unauthorized("the request is not signed"))?;
+    let signature =
+        SignatureHeader::parse(&signature).map_err(|e| Refusal::Unauthorized(format!("bad Signature: {e}")))?;
+    for required in ["(request-target)", "host", "date", "digest"] {
+        if !signature.headers.iter().any(|h| h == required) {
+            return Err(Refusal::Unauthorized(format!("the signature must cover {required}")));
+        }
+    }
+    let date = header(headers, "date").ok_or_else(|| unauthorized("no Date header"))?;
+    let sent = chrono::DateTime::parse_from_rfc2822(&date.replace("GMT", "+0000"))
+        .map_err(|_| Refusal::Unauthorized(format!("unreadable Date: {date}")))?;
+    check_freshness(sent.timestamp())?;
+    let digest = header(headers, "digest").ok_or_else(|| unauthorized("no Digest header"))?;
+    if !signature::digest_matches(&digest, body) {
+        return Err(unauthorized("the Digest does not match the body"));
+    }
+    let text = signature::signing_string("POST", path_and_query, &signature.headers, |name| header(headers, name))
+        .map_err(Refusal::Unauthorized)?;
+    Ok(Signed { key_id: signature.key_id, text, signature: signature.signature })
+}
+
 impl ActivityPub {
+    /// An RFC 9421 signature: it must cover the method, the target (`@target-uri`,
+    /// or `@path` with `@authority` or `host`) and `content-digest`, be `created`
+    /// within the hour and not expired, and the `Content-Digest` must be the body's.
+    fn rfc9421_signed(&self, path_and_query: &str, headers: &HeaderMap, body: &[u8]) -> Result<Signed, Refusal> {
+        let unauthorized = |m: &str| Refusal::Unauthorized(m.to_string());
+        let input = header(headers, "signature-input").unwrap_or_default();
+        let signature =
+            header(headers, "signature").ok_or_else(|| unauthorized("Signature-Input without Signature"))?;
+        let signature = signature::Rfc9421Signature::parse(&input, &signature)
+            .map_err(|e| Refusal::Unauthorized(format!("bad RFC 9421 signature: {e}")))?;
+        let covers = |name: &str| signature.components.iter().any(|c| c == name);
+        let target = covers("@target-uri") || (covers("@path") && (covers("@authority") || covers("host")));
+        if !covers("@method") || !target || !covers("content-digest") {
+            return Err(unauthorized(
+                "the signature must cover @method, @target-uri (or @path and @authority) and content-digest",
+            ));
+        }
+        check_freshness(signature.created.ok_or_else(|| unauthorized("the signature has no created time"))?)?;
+        if signature.expires.is_some_and(|expires| expires < chrono::Utc::now().timestamp()) {
+            return Err(unauthorized("the signature has expired"));
+        }
+        let digest = header(headers, "content-digest").ok_or_else(|| unauthorized("no Content-Digest header"))?;
+        if !signature::content_digest_matches(&digest, body) {
+            return Err(unauthorized("the Content-Digest does not match the body"));
+        }
+        let base = self.urls.base();
+        let (path, query) = path_and_query.split_once('?').map_or((path_and_query, None), |(p, q)| (p, Some(q)));
+        let text = signature
+            .base(|name| match name {
+                "@method" => Some("POST".to_string()),
+                "@target-uri" => Some(format!("{}{path_and_query}", base.origin().ascii_serialization())),
+                "@authority" => header(headers, "host").map(|h| h.to_ascii_lowercase()),
+                "@scheme" => Some(base.scheme().to_string()),
+                "@path" => Some(path.to_string()),
+                "@query" => Some(format!("?{}", query.unwrap_or_default())),
+                "@request-target" => Some(path_and_query.to_string()),
+                other if other.starts_with('@') => None,
+                other => header(headers, other),
+            })
+            .map_err(Refusal::Unauthorized)?;
+        Ok(Signed { key_id: signature.key_id, text, signature: signature.signature })
+    }
+
     /// Verifies and handles a POST to an inbox. `path_and_query` is the request
     /// target as sent.
     pub async fn receive(&self, path_and_query: &str, headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
-        let unauthorized = |m: &str| Refusal::Unauthorized(m.to_string());
-        if headers.contains_key("signature-input") {
-            return Err(unauthorized(
-                "RFC 9421 signatures are not supported here: sign with draft-cavage HTTP signatures",
-            ));
-        }
-        let signature = header(headers, "signature").ok_or_else(|| unauthorized("the request is not signed"))?;
-        let signature =
-            SignatureHeader::parse(&signature).map_err(|e| Refusal::Unauthorized(format!("bad Signature: {e}")))?;
-        for required in ["(request-target)", "host", "date", "digest"] {
-            if !signature.headers.iter().any(|h| h == required) {
-                return Err(Refusal::Unauthorized(format!("the signature must cover {required}")));
-            }
-        }
-        let date = header(headers, "date").ok_or_else(|| unauthorized("no Date header"))?;
-        let sent = chrono::DateTime::parse_from_rfc2822(&date.replace("GMT", "+0000"))
-            .map_err(|_| Refusal::Unauthorized(format!("unreadable Date: {date}")))?;
-        let skew = (chrono::Utc::now().timestamp() - sent.timestamp()).abs();
-        if skew > MAX_CLOCK_SKEW_SECONDS {
-            return Err(Refusal::Unauthorized(format!("the Date is {skew} seconds away from now (at most an hour)")));
-        }
-        let digest = header(headers, "digest").ok_or_else(|| unauthorized("no Digest header"))?;
-        if !signature::digest_matches(&digest, body) {
-            return Err(unauthorized("the Digest does not match the body"));
-        }
+        let signed = if headers.contains_key("signature-input") {
+            self.rfc9421_signed(path_and_query, headers, body)?
+        } else {
+            cavage_signed(path_and_query, headers, body)?
+        };
         let host = header(headers, "host").unwrap_or_default();
         if !self.urls.is_our_host(&host) {
             return Err(Refusal::Unauthorized(format!(
@@ -73,9 +140,7 @@ impl ActivityPub {
                 self.urls.acct_host()
             )));
         }
-        let text = signature::signing_string("POST", path_and_query, &signature.headers, |name| header(headers, name))
-            .map_err(Refusal::Unauthorized)?;
-        let key_id = identity::parse_key_id(&signature.key_id).map_err(Refusal::Unauthorized)?;
+        let key_id = identity::parse_key_id(&signed.key_id).map_err(Refusal::Unauthorized)?;
 
         let activity: Value = serde_json::from_slice(body)
             .ok()
@@ -84,7 +149,7 @@ impl ActivityPub {
         let actor_id =
             str_field(&activity, "actor").ok_or_else(|| Refusal::BadRequest("the activity has no actor".into()))?;
 
-        let owner = self.verified_signer(&key_id, &text, &signature.signature).await?;
+        let owner = self.verified_signer(&key_id, &signed.text, &signed.signature).await?;
         if owner.id != actor_id {
             return Err(Refusal::Unauthorized(format!(
                 "signed by {}, but the activity's actor is {actor_id}",

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{Remote, Route, Setup, fixture, free_port, request_with_body, start_serving};
 use quotefeed::activitypub::keys::{generate_pem, private_key};
-use quotefeed::activitypub::signature::{digest, sign};
+use quotefeed::activitypub::signature::{content_digest, digest, sign, sign_rfc9421};
 
 /// A daemon with ActivityPub on, quick retries, reading the bolivia feed.
 pub fn federated(remote: &Remote, extra: &str) -> (Setup, super::Daemon, String) {
@@ -68,6 +68,33 @@ impl RemoteActor {
         json!({"@context": "https://www.w3.org/ns/activitystreams", "id": format!("{}/follows/1", self.id), "type": "Follow", "actor": self.id, "object": target})
             .to_string()
             .into_bytes()
+    }
+
+    /// Headers of a POST of `body` to `url` signed the RFC 9421 way (as Fedify does),
+    /// `created` at the given Unix time.
+    pub fn signed_rfc9421(&self, url: &str, body: &[u8], created: i64) -> Vec<(String, String)> {
+        let parsed = url::Url::parse(url).unwrap();
+        let host = format!("{}:{}", parsed.host_str().unwrap(), parsed.port().unwrap());
+        let date = now_date();
+        let digest = content_digest(body);
+        let key = private_key(&self.private_pem).unwrap();
+        let (input, signature) = sign_rfc9421(
+            &key,
+            &format!("{}#main-key", self.id),
+            "POST",
+            url,
+            &host,
+            &[("host", &host), ("date", &date), ("content-digest", &digest)],
+            created,
+        );
+        vec![
+            ("host".into(), host),
+            ("date".into(), date),
+            ("content-digest".into(), digest),
+            ("signature-input".into(), input),
+            ("signature".into(), signature),
+            ("content-type".into(), "application/activity+json".into()),
+        ]
     }
 
     /// Headers of a signed POST of `body` to `url`, with the given date and key.
