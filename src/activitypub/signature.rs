@@ -164,7 +164,7 @@ impl Rfc9421Signature {
             .ok_or_else(|| format!("Signature has no {} to go with Signature-Input", label.as_str()))?;
             let mut member = sfv::Dictionary::new();
             member.insert(label.clone(), entry.clone());
-            let serialized: Option<String> = sfv::FieldType::serialize(&member).into();
+            let serialized = sfv::FieldType::serialize(&member);
             let parameters = serialized
                 .as_deref()
                 .and_then(|s| s.strip_prefix(&format!("{}=", label.as_str())))
