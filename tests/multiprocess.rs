@@ -104,21 +104,19 @@ fn a_process_killed_mid_poll_loses_its_source_to_another() {
     let db = dir.path().join("shared.db");
     // Only the start-up run: the schedule's next is next year.
     let list = sources(&remote, 1, "0 0 1 1 *");
-    let mut processes: Vec<Daemon> = (0..3)
-        .map(|_| {
-            let port = free_port();
-            let setup = process(&db, port, &format!("http://127.0.0.1:{port}/"), "all", "", &list);
-            let daemon = start(&setup, port, true);
-            std::mem::forget(setup.dir); // the configuration outlives this closure
-            daemon
-        })
-        .collect();
+    let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let setups: Vec<Setup> =
+        ports.iter().map(|port| process(&db, *port, &format!("http://127.0.0.1:{port}/"), "all", "", &list)).collect();
+    let mut processes: Vec<Daemon> = setups.iter().zip(&ports).map(|(setup, port)| start(setup, *port, true)).collect();
     wait_for(Duration::from_secs(10), "one process to start polling", || remote.hits("/feed0.xml") == 1);
     let holder: String = rusqlite::Connection::open(&db)
         .unwrap()
         .query_row("SELECT lease_owner FROM sources", [], |r| r.get(0))
         .unwrap();
     let pid: u32 = holder.split('-').next().unwrap().parse().unwrap();
+    // Every process's status page says which process is polling it.
+    let status = get(&format!("http://127.0.0.1:{}/status", ports[0])).text();
+    assert!(status.contains(&format!("being polled by process {holder}")), "{status}");
     let victim = processes.iter_mut().find(|p| p.pid() == Some(pid)).expect("the holder is one of ours");
     victim.kill();
     let killed = Instant::now();

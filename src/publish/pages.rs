@@ -347,6 +347,9 @@ pub fn status(
                             a href={ (base) "sources/" (s.name) } { (s.name) }
                             @if let Some(title) = &s.title { br; span.muted { (title) } }
                             @if let Some(error) = &s.last_error { br; span.error { (error) } }
+                            @if let Some((owner, until)) = s.polling.as_ref().filter(|(_, until)| *until > now) {
+                                br; span.muted { "being polled by process " (owner) ", leased until " (time(Some(*until))) }
+                            }
                         }
                         td { (time(s.last_attempt_at)) }
                         td { (time(s.last_success_at)) }

@@ -131,6 +131,9 @@ pub struct SourceSummary {
     pub quotes: i64,
     /// When its newest quote was cited.
     pub newest_quote_at: Option<i64>,
+    /// The process leasing it to poll it, and until when (Unix seconds), when one
+    /// has (the lease may have run out: compare with now).
+    pub polling: Option<(String, i64)>,
 }
 
 /// A hashtag, with how many quotes carry it.
@@ -188,7 +191,7 @@ fn published_quote(row: &Row<'_>) -> rusqlite::Result<PublishedQuote> {
 const SOURCE_SUMMARY: &str =
     "SELECT s.name, s.url, s.title, s.site_url, s.language, s.last_attempt_at, s.last_success_at,
         s.last_error, s.error_count, s.next_run_at, s.quote_count,
-        (SELECT MAX(sq.cited_at) FROM source_quotes sq WHERE sq.source = s.name)
+        (SELECT MAX(sq.cited_at) FROM source_quotes sq WHERE sq.source = s.name), s.lease_owner, s.lease_until
      FROM sources s";
 
 fn source_summary(r: &Row<'_>) -> rusqlite::Result<SourceSummary> {
@@ -205,6 +208,10 @@ fn source_summary(r: &Row<'_>) -> rusqlite::Result<SourceSummary> {
         next_run_at: r.get(9)?,
         quotes: r.get(10)?,
         newest_quote_at: r.get(11)?,
+        polling: match (r.get::<_, Option<String>>(12)?, r.get::<_, Option<i64>>(13)?) {
+            (Some(owner), Some(until)) => Some((owner, until)),
+            _ => None,
+        },
     })
 }
 
