@@ -380,7 +380,8 @@ impl Store {
 
     /// Asks for the right to poll a source's run planned for `due`, for a process
     /// named `owner`, until `until` (all Unix seconds). Another process may have
-    /// polled that run already (a poll started at or after `due`) or be polling it.
+    /// polled that run already (a poll started at or after `due` and planned the
+    /// next run after it) or be polling it.
     pub fn claim_source(&self, name: &str, owner: &str, due: i64, now: i64, until: i64) -> Result<SourceClaim> {
         self.write(|tx| {
             let (next_run_at, last_attempt_at, holder, held_until): (
@@ -393,8 +394,10 @@ impl Store {
                 [name],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )?;
-            if last_attempt_at.is_some_and(|attempt| attempt >= due) {
-                return Ok(SourceClaim::Polled { next_run_at: next_run_at.unwrap_or(now) });
+            // Polled: a poll started at or after the planned time, and planned a later
+            // run (so a caller following `Polled` always moves forward).
+            if let Some(next) = next_run_at.filter(|next| *next > due && last_attempt_at.is_some_and(|a| a >= due)) {
+                return Ok(SourceClaim::Polled { next_run_at: next });
             }
             if let Some(held) = held_until.filter(|held| *held > now && holder.as_deref() != Some(owner)) {
                 return Ok(SourceClaim::Held { until: held });
@@ -768,5 +771,41 @@ impl QuoteFields {
             published: r.get(6)?,
             links: r.get(7)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn polled(store: &Store, attempted_at: i64, next_run_at: i64) {
+        let record =
+            PollRecord { attempted_at, outcome: Ok("304".into()), validators: None, feed_info: None, next_run_at };
+        store.record_poll("news", &record).unwrap();
+    }
+
+    #[test]
+    fn a_run_is_leased_to_one_process_and_polled_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("q.db")).unwrap();
+        store.sync_sources([("news", "https://news.example/feed".to_string())]).unwrap();
+        // The run planned for 100: one takes it, the other finds it held.
+        assert_eq!(store.claim_source("news", "a", 100, 100, 160).unwrap(), SourceClaim::Claimed);
+        assert_eq!(store.claim_source("news", "b", 100, 101, 161).unwrap(), SourceClaim::Held { until: 160 });
+        // The holder renews and then polls; the other finds the run done.
+        assert!(store.renew_source_lease("news", "a", 180).unwrap());
+        assert!(!store.renew_source_lease("news", "b", 999).unwrap(), "b holds nothing");
+        polled(&store, 100, 400);
+        store.release_source("news", "a").unwrap();
+        assert_eq!(store.claim_source("news", "b", 100, 181, 241).unwrap(), SourceClaim::Polled { next_run_at: 400 });
+        // The next run: a dies holding it, and b takes it over when the lease runs out.
+        assert_eq!(store.claim_source("news", "a", 400, 400, 460).unwrap(), SourceClaim::Claimed);
+        assert_eq!(store.claim_source("news", "b", 400, 459, 519).unwrap(), SourceClaim::Held { until: 460 });
+        assert_eq!(store.claim_source("news", "b", 400, 460, 520).unwrap(), SourceClaim::Claimed);
+        // A poll that planned nothing later (an edited store, a clock set back) is not
+        // taken for this run's: following `Polled` always moves forward.
+        polled(&store, 500, 450);
+        assert_eq!(store.claim_source("news", "a", 480, 500, 560).unwrap(), SourceClaim::Held { until: 520 });
+        assert_eq!(store.claim_source("news", "b", 480, 500, 560).unwrap(), SourceClaim::Claimed);
     }
 }
