@@ -119,6 +119,8 @@ fn main() {
     time("/authors/twitter/person7", || {
         site::author(&store, &base, Platform::Twitter, "person7", 1).unwrap().unwrap().body.len()
     });
+    let now = base_time + articles as i64 * 60;
+    time("/status", || site::status(&store, &base, now).unwrap().body.len());
     time("outbox page 1 (@all)", || {
         let selection = FeedKind::All.selection();
         let total = store.count_quotes(selection).unwrap();
