@@ -6,6 +6,8 @@
 //! Run with `cargo bench --bench poll`. Each source has its own host name (pinned to
 //! 127.0.0.1 in `[fetch.hosts]`), as 1,000 real sources would.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -56,28 +58,7 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo bench -- --list`
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let feeds: std::sync::Arc<Vec<String>> = std::sync::Arc::new((0..SOURCES).map(feed).collect());
-    let app = axum::Router::new().route(
-        "/feed/{n}",
-        axum::routing::get(
-            move |axum::extract::Path(n): axum::extract::Path<usize>, headers: axum::http::HeaderMap| {
-                let feeds = std::sync::Arc::clone(&feeds);
-                async move {
-                    use axum::response::IntoResponse;
-                    let etag = format!("\"v1-{n}\"");
-                    if headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
-                        return (axum::http::StatusCode::NOT_MODIFIED, [("etag", etag)]).into_response();
-                    }
-                    ([("content-type", "application/rss+xml".to_string()), ("etag", etag)], feeds[n].clone())
-                        .into_response()
-                }
-            },
-        ),
-    );
-    runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let (_server, port) = common::serve_feeds((0..SOURCES).map(feed).collect());
 
     let dir = tempfile::tempdir().unwrap();
     let mut config = String::from(

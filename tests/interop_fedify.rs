@@ -241,6 +241,9 @@ fn our_note_asks_leave_to_quote_a_fedify_post_and_fedify_gets_leave_to_quote_our
     wait_for(Duration::from_secs(30), "two QuoteRequests", || peer.received("QuoteRequest").len() == 2);
     let requests = peer.received("QuoteRequest");
     assert!(requests.iter().all(|r| r["objectId"] == post), "{requests:?}");
+    // The post is fetched once to become a quote and once for its author, however
+    // many of our notes ask.
+    assert_eq!(peer.gets("/@peer/1").len(), 2, "{:?}", peer.gets("/@peer/1"));
     let ours = requests.iter().find(|r| r["actor"] == format!("{base}users/all")).expect("@all asked");
     let note_url = ours["instrumentId"].as_str().unwrap().to_string();
     assert!(note_url.starts_with(&format!("{base}users/all/quotes/")), "{note_url}");

@@ -153,7 +153,7 @@ fn a_poller_stores_and_a_web_process_serves_it_within_a_second() {
     wait_for(Duration::from_secs(10), "the first quote", || count(&db, "SELECT COUNT(*) FROM quotes") == 1);
     let served = || get(&format!("{web_base}feeds/all.atom")).text();
     wait_for(Duration::from_secs(5), "the web process to serve it", || served().contains("Statement number 0."));
-    remote.set("/feed0.xml", Route::feed(feed(0).replace("<item>", &format!("{}<item>", item_of(&feed(1))))));
+    remote.set("/feed0.xml", Route::feed(with_second_quote()));
     wait_for(Duration::from_secs(10), "the second quote", || count(&db, "SELECT COUNT(*) FROM quotes") == 2);
     let stored = Instant::now();
     wait_for(Duration::from_secs(5), "the web process to serve it", || served().contains("Statement number 1."));
@@ -161,11 +161,11 @@ fn a_poller_stores_and_a_web_process_serves_it_within_a_second() {
     assert!(delay < Duration::from_millis(2500), "served {delay:?} after it was stored");
 }
 
-/// The `<item>` of a feed.
-fn item_of(feed: &str) -> String {
-    let start = feed.find("<item>").unwrap();
-    let end = feed.find("</item>").unwrap() + "</item>".len();
-    feed[start..end].to_string()
+/// Feed 0 with a newer article quoting statement 1 before its own.
+fn with_second_quote() -> String {
+    let second = feed(1);
+    let item = &second[second.find("<item>").unwrap()..second.find("</item>").unwrap() + "</item>".len()];
+    feed(0).replace("<item>", &format!("{item}<item>"))
 }
 
 #[test]
@@ -191,7 +191,7 @@ fn a_follower_gets_each_activity_once_from_two_processes() {
     assert_eq!(post(&inbox, &tester.signed(&inbox, &body, &now_date(), &tester.private_pem), body).status, 202);
     wait_for(Duration::from_secs(10), "the Accept", || tester.remote.hits("/actor/inbox") == 1);
 
-    remote.set("/feed0.xml", Route::feed(feed(0).replace("<item>", &format!("{}<item>", item_of(&feed(1))))));
+    remote.set("/feed0.xml", Route::feed(with_second_quote()));
     wait_for(Duration::from_secs(15), "the Create", || tester.remote.hits("/actor/inbox") == 2);
     std::thread::sleep(Duration::from_secs(5));
     assert_eq!(tester.remote.hits("/actor/inbox"), 2, "one Accept and one Create, each sent once");

@@ -51,6 +51,9 @@ pub struct ActivityPub {
     unverified: moka::sync::Cache<String, RemoteActor>,
     /// Key ids fetched again after a failed signature, recently.
     refetched: moka::sync::Cache<String, ()>,
+    /// Fediverse posts our notes quote: (post id, author, author's inbox), by URL,
+    /// so the notes of one quote by several actors fetch them once.
+    quoted_authors: moka::sync::Cache<String, (String, String, String)>,
     /// This process's leases on deliveries (several processes may share a store).
     pub lease: Arc<Lease>,
 }
@@ -158,6 +161,10 @@ impl ActivityPub {
             refetched: moka::sync::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(identity::REFETCH_INTERVAL)
+                .build(),
+            quoted_authors: moka::sync::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(quoting::QUOTED_AUTHOR_TTL)
                 .build(),
             lease,
         })

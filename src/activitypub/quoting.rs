@@ -14,6 +14,9 @@ use super::objects::{fediverse_original, note, quote_request};
 use super::{ActivityPub, str_field};
 use crate::store::{Event, QuoteApproval, QuoteRequestRecord, StoreError, call};
 
+/// How long a quoted post's author and inbox are remembered.
+pub(super) const QUOTED_AUTHOR_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// The suffix of our `QuoteRequest` ids (after the note's URL).
 const REQUEST_SUFFIX: &str = "#quote-request";
 
@@ -73,8 +76,18 @@ impl ActivityPub {
         Ok(())
     }
 
-    /// A fediverse post's id, its author, and the author's inbox.
+    /// A fediverse post's id, its author, and the author's inbox (remembered for
+    /// [`QUOTED_AUTHOR_TTL`]; failures are not).
     async fn quoted_author(&self, url: &str) -> Result<(String, String, String), String> {
+        if let Some(found) = self.quoted_authors.get(url) {
+            return Ok(found);
+        }
+        let found = self.fetch_quoted_author(url).await?;
+        self.quoted_authors.insert(url.to_string(), found.clone());
+        Ok(found)
+    }
+
+    async fn fetch_quoted_author(&self, url: &str) -> Result<(String, String, String), String> {
         let post = self.fetch_object(url).await?;
         let original = post.get("id").and_then(Value::as_str).ok_or("the post has no id")?.to_string();
         if !same_origin(&original, url) {
