@@ -36,8 +36,8 @@ pub struct App {
 impl App {
     /// Opens the store (recording the configured sources) and builds the parts.
     pub async fn open(config: Config) -> Result<App, String> {
-        let path = config.storage.path.clone();
-        let store = tokio::task::spawn_blocking(move || Store::open(&path))
+        let location = config.storage.location();
+        let store = tokio::task::spawn_blocking(move || Store::open_at(&location))
             .await
             .expect("opening the store does not panic")
             .map_err(|e| e.to_string())?;
@@ -171,7 +171,7 @@ async fn reload_on_change(current: Arc<Config>, updates: mpsc::Sender<Vec<Source
                         "[server]",
                         new.server.listen == running.server.listen && new.server.base_url == running.server.base_url,
                     ),
-                    ("[storage]", new.storage.path == running.storage.path),
+                    ("[storage]", new.storage == running.storage),
                     ("[fetch]", new.fetch == running.fetch),
                     ("[activitypub]", new.activitypub.enabled == running.activitypub.enabled),
                 ] {

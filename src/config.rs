@@ -143,10 +143,22 @@ impl Role {
 }
 
 /// `[storage]`
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StorageConfig {
-    /// The SQLite database file.
+    /// The SQLite database file (used when no `url` is set).
     pub path: PathBuf,
+    /// A `postgres://` URL: the store is kept in PostgreSQL instead.
+    pub url: Option<String>,
+}
+
+impl StorageConfig {
+    /// Where the store is kept.
+    pub fn location(&self) -> crate::store::Location {
+        match &self.url {
+            Some(url) => crate::store::Location::Postgres(url.clone()),
+            None => crate::store::Location::Sqlite(self.path.clone()),
+        }
+    }
 }
 
 /// `[fetch]`
@@ -258,7 +270,8 @@ struct RawServer {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 struct RawStorage {
-    path: Option<String>,
+    path: Option<Spanned<String>>,
+    url: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -642,7 +655,15 @@ impl Config {
                     lease => lease,
                 },
             },
-            storage: StorageConfig { path: resolve(raw.storage.path.as_deref().unwrap_or("quotefeed.db")) },
+            storage: StorageConfig {
+                path: resolve(raw.storage.path.as_ref().map_or("quotefeed.db", |p| p.get_ref().as_str())),
+                // A URL wins over a path, so QUOTEFEED_STORAGE_URL moves a configuration
+                // that names a file onto PostgreSQL.
+                url: match &raw.storage.url {
+                    Some(url) => Some(postgres_url(url).or_else(|e| here.error(url.span(), "[storage] url", e))?),
+                    None => None,
+                },
+            },
             fetch,
             activitypub,
             limits: raw.limits,
@@ -655,6 +676,17 @@ impl Config {
     pub fn source(&self, name: &str) -> Option<&SourceConfig> {
         self.sources.iter().find(|s| s.name == name)
     }
+}
+
+/// A PostgreSQL URL, checked: `postgres://` or `postgresql://`, in the form
+/// the PostgreSQL client reads.
+fn postgres_url(url: &Spanned<String>) -> Result<String, String> {
+    let url = url.get_ref();
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err("must be a postgres:// URL".to_string());
+    }
+    url.parse::<postgres::Config>().map_err(|e| format!("not a PostgreSQL URL: {e}"))?;
+    Ok(url.clone())
 }
 
 /// How an environment variable's value is written into the configuration.
@@ -672,6 +704,7 @@ const OVERRIDABLE: &[(&str, &str, ValueKind)] = &[
     ("server", "idle_timeout", ValueKind::Text),
     ("server", "max_connections", ValueKind::Number),
     ("storage", "path", ValueKind::Text),
+    ("storage", "url", ValueKind::Text),
     ("fetch", "user_agent", ValueKind::Text),
     ("fetch", "timeout", ValueKind::Text),
     ("fetch", "max_bytes", ValueKind::Text),
@@ -903,6 +936,17 @@ enabled = false
         assert_eq!(config.storage.path, PathBuf::from("conf/data/q.db"), "resolved like the file's own paths");
         assert_eq!(config.limits.quote_text, 100);
         assert_eq!(config.server.base_url.as_str(), "http://127.0.0.1:2/", "derived from the overridden listen");
+        // A URL moves the store to PostgreSQL, over a path the file names.
+        let postgres = with_environment(
+            "[storage]\npath = \"q.db\"\n",
+            &[("QUOTEFEED_STORAGE_URL", "postgres://q:secret@db/quotes")],
+        )
+        .unwrap();
+        assert_eq!(
+            postgres.storage.location(),
+            crate::store::Location::Postgres("postgres://q:secret@db/quotes".into())
+        );
+        assert_eq!(postgres.storage.location().display(), "postgres://q:***@db/quotes", "shown without the password");
         // Overridden values are validated like the file's, and the error names the variable.
         for (name, value, expected) in [
             ("QUOTEFEED_FETCH_TIMEOUT", "later", "environment variable QUOTEFEED_FETCH_TIMEOUT: [fetch] timeout:"),
@@ -912,6 +956,16 @@ enabled = false
                 "environment variable QUOTEFEED_SERVER_BASE_URL: [server] base_url:",
             ),
             ("QUOTEFEED_FETCH_CONCURRENCY", "many", "environment variable QUOTEFEED_FETCH_CONCURRENCY:"),
+            (
+                "QUOTEFEED_STORAGE_URL",
+                "mysql://db/q",
+                "environment variable QUOTEFEED_STORAGE_URL: [storage] url: must be",
+            ),
+            (
+                "QUOTEFEED_STORAGE_URL",
+                "postgres://db:port/q",
+                "environment variable QUOTEFEED_STORAGE_URL: [storage] url: not a",
+            ),
             ("QUOTEFEED_FETCH_TIMEOUT", "0s", "environment variable QUOTEFEED_FETCH_TIMEOUT: [fetch] timeout:"),
         ] {
             let error = with_environment("", &[(name, value)]).unwrap_err();

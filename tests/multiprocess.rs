@@ -3,10 +3,13 @@
 //! middle of a poll has its source taken over when its lease runs out, with nothing
 //! lost or stored twice; what a poller stores, a web process serves within about a
 //! second; and a follower gets each activity once, whichever process sends it.
+//!
+//! Each runs on one SQLite file and, with the `interop` feature (PostgreSQL
+//! installed by `scripts/test`), on one PostgreSQL database.
 
 mod common;
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use common::fediverse::{RemoteActor, now_date, post};
@@ -20,14 +23,101 @@ fn feed(n: u32) -> String {
     )
 }
 
+/// The store the processes share.
+enum Shared {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database, by URL.
+    Postgres(String),
+}
+
+impl Shared {
+    /// A new SQLite file in `dir`.
+    fn sqlite(dir: &tempfile::TempDir) -> Shared {
+        Shared::Sqlite(dir.path().join("shared.db"))
+    }
+
+    /// A new database on the test PostgreSQL.
+    #[cfg(feature = "interop")]
+    fn postgres() -> Shared {
+        Shared::Postgres(quotefeed::store::testing::Postgres::shared().new_database())
+    }
+
+    /// The `[storage]` section that names it.
+    fn storage(&self) -> String {
+        match self {
+            Shared::Sqlite(path) => format!("[storage]\npath = \"{}\"\n", path.display()),
+            Shared::Postgres(url) => format!("[storage]\nurl = \"{url}\"\n"),
+        }
+    }
+
+    /// The one value a query returns (0 while the store does not exist yet).
+    fn count(&self, sql: &str) -> i64 {
+        match self {
+            Shared::Sqlite(path) => {
+                rusqlite::Connection::open(path).and_then(|c| c.query_row(sql, [], |r| r.get(0))).unwrap_or(0)
+            }
+            Shared::Postgres(url) => postgres::Client::connect(url, postgres::NoTls)
+                .and_then(|mut c| c.query_one(sql, &[]))
+                .map_or(0, |row| row.get(0)),
+        }
+    }
+
+    /// The process leasing the (one) source.
+    fn lease_owner(&self) -> String {
+        match self {
+            Shared::Sqlite(path) => rusqlite::Connection::open(path)
+                .unwrap()
+                .query_row("SELECT lease_owner FROM sources", [], |r| r.get(0))
+                .unwrap(),
+            Shared::Postgres(url) => postgres::Client::connect(url, postgres::NoTls)
+                .unwrap()
+                .query_one("SELECT lease_owner FROM sources", &[])
+                .unwrap()
+                .get(0),
+        }
+    }
+}
+
 /// One process's configuration: the shared store, its port and role, the sources.
-fn process(db: &Path, port: u16, base: &str, role: &str, extra: &str, sources: &str) -> Setup {
+fn process(store: &Shared, port: u16, base: &str, role: &str, extra: &str, sources: &str) -> Setup {
     Setup::new(&format!(
         "[server]\nlisten = \"127.0.0.1:{port}\"\nbase_url = \"{base}\"\nrole = \"{role}\"\nlease = \"2s\"\n\
-         [storage]\npath = \"{}\"\n[fetch]\nallow_private_networks = true\n{extra}\n{sources}",
-        db.display()
+         {}[fetch]\nallow_private_networks = true\n{extra}\n{sources}",
+        store.storage()
     ))
 }
+
+/// A test on SQLite, and (with the `interop` feature) on PostgreSQL.
+macro_rules! on_both_stores {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $scenario() {
+                    let dir = tempfile::tempdir().unwrap();
+                    super::$scenario(super::Shared::sqlite(&dir));
+                }
+            )*
+        }
+        #[cfg(feature = "interop")]
+        mod postgres {
+            $(
+                #[test]
+                fn $scenario() {
+                    super::$scenario(super::Shared::postgres());
+                }
+            )*
+        }
+    };
+}
+
+on_both_stores!(
+    three_processes_poll_each_run_of_a_source_once,
+    a_process_killed_mid_poll_loses_its_source_to_another,
+    a_poller_stores_and_a_web_process_serves_it_within_a_second,
+    a_follower_gets_each_activity_once_from_two_processes,
+);
 
 /// `[[sources]]` entries for the remote's feeds `/feed{i}.xml`.
 fn sources(remote: &Remote, count: u32, schedule: &str) -> String {
@@ -39,10 +129,6 @@ fn sources(remote: &Remote, count: u32, schedule: &str) -> String {
             )
         })
         .collect()
-}
-
-fn count(db: &Path, sql: &str) -> i64 {
-    rusqlite::Connection::open(db).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 /// Starts a process and waits until it answers (web and all) or has started
@@ -59,20 +145,17 @@ fn start(setup: &Setup, port: u16, serves: bool) -> Daemon {
     daemon
 }
 
-#[test]
-fn three_processes_poll_each_run_of_a_source_once() {
+fn three_processes_poll_each_run_of_a_source_once(store: Shared) {
     let remote = Remote::start();
     for i in 0..6 {
         remote.set(&format!("/feed{i}.xml"), Route::feed(feed(i)));
     }
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("shared.db");
     let list = sources(&remote, 6, "*/3 * * * * *");
     let started = Instant::now();
     let _processes: Vec<(Setup, Daemon)> = (0..3)
         .map(|_| {
             let port = free_port();
-            let setup = process(&db, port, &format!("http://127.0.0.1:{port}/"), "all", "", &list);
+            let setup = process(&store, port, &format!("http://127.0.0.1:{port}/"), "all", "", &list);
             let daemon = start(&setup, port, true);
             (setup, daemon)
         })
@@ -89,30 +172,26 @@ fn three_processes_poll_each_run_of_a_source_once() {
             assert!(gap >= Duration::from_millis(1500), "feed {i}: two polls {gap:?} apart in one run");
         }
     }
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM quotes"), 6);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM citations"), 6);
+    assert_eq!(store.count("SELECT COUNT(*) FROM quotes"), 6);
+    assert_eq!(store.count("SELECT COUNT(*) FROM citations"), 6);
 }
 
-#[test]
-fn a_process_killed_mid_poll_loses_its_source_to_another() {
+fn a_process_killed_mid_poll_loses_its_source_to_another(store: Shared) {
     let remote = Remote::start();
     remote.set(
         "/feed0.xml",
         Route::Slow { body: feed(0), content_type: "application/rss+xml", delay: Duration::from_secs(4) },
     );
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("shared.db");
     // Only the start-up run: the schedule's next is next year.
     let list = sources(&remote, 1, "0 0 1 1 *");
     let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
-    let setups: Vec<Setup> =
-        ports.iter().map(|port| process(&db, *port, &format!("http://127.0.0.1:{port}/"), "all", "", &list)).collect();
+    let setups: Vec<Setup> = ports
+        .iter()
+        .map(|port| process(&store, *port, &format!("http://127.0.0.1:{port}/"), "all", "", &list))
+        .collect();
     let mut processes: Vec<Daemon> = setups.iter().zip(&ports).map(|(setup, port)| start(setup, *port, true)).collect();
     wait_for(Duration::from_secs(10), "one process to start polling", || remote.hits("/feed0.xml") == 1);
-    let holder: String = rusqlite::Connection::open(&db)
-        .unwrap()
-        .query_row("SELECT lease_owner FROM sources", [], |r| r.get(0))
-        .unwrap();
+    let holder = store.lease_owner();
     let pid: u32 = holder.split('-').next().unwrap().parse().unwrap();
     // Every process's status page says which process is polling it.
     let status = get(&format!("http://127.0.0.1:{}/status", ports[0])).text();
@@ -123,42 +202,45 @@ fn a_process_killed_mid_poll_loses_its_source_to_another() {
     // Its 2 s lease runs out; another process takes the source over and polls it.
     wait_for(Duration::from_secs(10), "another process to take the source over", || remote.hits("/feed0.xml") == 2);
     let taken_over = killed.elapsed();
-    wait_for(Duration::from_secs(10), "the quote", || count(&db, "SELECT COUNT(*) FROM quotes") == 1);
+    wait_for(Duration::from_secs(10), "the quote", || store.count("SELECT COUNT(*) FROM quotes") == 1);
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(remote.hits("/feed0.xml"), 2, "polled by the killed process and by one other");
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM quotes"), 1);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM citations"), 1);
+    assert_eq!(store.count("SELECT COUNT(*) FROM quotes"), 1);
+    assert_eq!(store.count("SELECT COUNT(*) FROM citations"), 1);
     assert!(taken_over < Duration::from_secs(5), "taken over {taken_over:?} after the kill (lease 2 s)");
 }
 
-#[test]
-fn a_poller_stores_and_a_web_process_serves_it_within_a_second() {
+fn a_poller_stores_and_a_web_process_serves_it_within_a_second(store: Shared) {
     let remote = Remote::start();
     remote.set("/feed0.xml", Route::feed(feed(0)));
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("shared.db");
     let list = sources(&remote, 1, "*/2 * * * * *");
     let (web_port, poller_port) = (free_port(), free_port());
     let web_base = format!("http://127.0.0.1:{web_port}/");
-    let web = process(&db, web_port, &web_base, "web", "", &list);
+    let web = process(&store, web_port, &web_base, "web", "", &list);
     let _web = start(&web, web_port, true);
     // Nothing is polled before the poller starts: the web process does not poll.
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(remote.hits("/feed0.xml"), 0, "a web process polls nothing");
-    let poller = process(&db, poller_port, &web_base, "poller", "", &list);
+    let poller = process(&store, poller_port, &web_base, "poller", "", &list);
     let _poller = start(&poller, poller_port, false);
     assert!(std::net::TcpStream::connect(("127.0.0.1", poller_port)).is_err(), "a poller does not listen");
     // The feed changes while both run: the poller stores the new quote at its next
     // run, and the web process serves it about a second later.
-    wait_for(Duration::from_secs(10), "the first quote", || count(&db, "SELECT COUNT(*) FROM quotes") == 1);
+    wait_for(Duration::from_secs(10), "the first quote", || store.count("SELECT COUNT(*) FROM quotes") == 1);
     let served = || get(&format!("{web_base}feeds/all.atom")).text();
     wait_for(Duration::from_secs(5), "the web process to serve it", || served().contains("Statement number 0."));
     remote.set("/feed0.xml", Route::feed(with_second_quote()));
-    wait_for(Duration::from_secs(10), "the second quote", || count(&db, "SELECT COUNT(*) FROM quotes") == 2);
+    wait_for(Duration::from_secs(10), "the second quote", || store.count("SELECT COUNT(*) FROM quotes") == 2);
     let stored = Instant::now();
     wait_for(Duration::from_secs(5), "the web process to serve it", || served().contains("Statement number 1."));
     let delay = stored.elapsed();
-    assert!(delay < Duration::from_millis(2500), "served {delay:?} after it was stored");
+    // SQLite's processes look for others' commits every second; PostgreSQL tells
+    // them at once (LISTEN/NOTIFY).
+    let within = match store {
+        Shared::Sqlite(_) => Duration::from_millis(2500),
+        Shared::Postgres(_) => Duration::from_secs(1),
+    };
+    assert!(delay < within, "served {delay:?} after it was stored");
 }
 
 /// Feed 0 with a newer article quoting statement 1 before its own.
@@ -168,22 +250,19 @@ fn with_second_quote() -> String {
     feed(0).replace("<item>", &format!("{item}<item>"))
 }
 
-#[test]
-fn a_follower_gets_each_activity_once_from_two_processes() {
+fn a_follower_gets_each_activity_once_from_two_processes(store: Shared) {
     let remote = Remote::start();
     remote.set("/feed0.xml", Route::feed(feed(0)));
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("shared.db");
     let list = sources(&remote, 1, "*/2 * * * * *");
     let (first, second) = (free_port(), free_port());
     // Both answer for one public URL, as two machines behind a load balancer do.
     let base = format!("http://127.0.0.1:{first}/");
     let federating = "[activitypub]\nenabled = true\nretry_base = \"1s\"";
-    let one = process(&db, first, &base, "all", federating, &list);
-    let two = process(&db, second, &base, "all", federating, &list);
+    let one = process(&store, first, &base, "all", federating, &list);
+    let two = process(&store, second, &base, "all", federating, &list);
     let _one = start(&one, first, true);
     let _two = start(&two, second, true);
-    wait_for(Duration::from_secs(10), "the first quote", || count(&db, "SELECT COUNT(*) FROM quotes") == 1);
+    wait_for(Duration::from_secs(10), "the first quote", || store.count("SELECT COUNT(*) FROM quotes") == 1);
 
     let tester = RemoteActor::new();
     let inbox = format!("{base}users/s0/inbox");
@@ -198,6 +277,6 @@ fn a_follower_gets_each_activity_once_from_two_processes() {
     let create: serde_json::Value = serde_json::from_slice(&tester.remote.bodies("/actor/inbox")[1]).unwrap();
     assert_eq!(create["type"], "Create");
     assert!(create["object"]["content"].as_str().unwrap().contains("Statement number 1."));
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM deliveries"), 0);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM events"), 0);
+    assert_eq!(store.count("SELECT COUNT(*) FROM deliveries"), 0);
+    assert_eq!(store.count("SELECT COUNT(*) FROM events"), 0);
 }

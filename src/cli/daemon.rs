@@ -37,6 +37,15 @@ pub(crate) struct ExportArgs {
     out: PathBuf,
 }
 
+#[derive(Debug, Args)]
+pub(crate) struct MigrateArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// The PostgreSQL database to copy the store into: `postgres://user:password@host/db`.
+    #[arg(long, value_name = "URL")]
+    to: String,
+}
+
 /// Logs to standard error: plain lines (coloured only on a terminal), or one JSON
 /// object a line with `QUOTEFEED_LOG_FORMAT=json`; `QUOTEFEED_LOG` is a `tracing`
 /// filter (`quotefeed=debug`).
@@ -99,7 +108,7 @@ pub(crate) fn run(arg: ConfigArg) -> ExitCode {
         };
         let shutdown = shutdown_on_signals();
         let sources = app.config.sources.iter().filter(|s| s.enabled).count();
-        let database = app.store.path().display().to_string();
+        let database = app.store.location().display();
         match &listener {
             Some(listener) => tracing::info!(
                 sources,
@@ -178,11 +187,16 @@ pub(crate) fn check(arg: ConfigArg) -> ExitCode {
     };
     println!("{}: OK", absolute(&config.path).display());
     println!("listen {}, public URL {}", config.server.listen, config.server.base_url);
-    let database = absolute(&config.storage.path);
-    if database.exists() {
-        println!("database {}", database.display());
-    } else {
-        println!("database {} (does not exist yet: it will be created there)", database.display());
+    match config.storage.location() {
+        crate::store::Location::Sqlite(path) => {
+            let database = absolute(&path);
+            if database.exists() {
+                println!("database {}", database.display());
+            } else {
+                println!("database {} (does not exist yet: it will be created there)", database.display());
+            }
+        }
+        postgres => println!("database {} (PostgreSQL)", postgres.display()),
     }
     if config.sources.is_empty() {
         println!("no sources configured");
@@ -207,6 +221,41 @@ pub(crate) fn check(arg: ConfigArg) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `quotefeed migrate --to postgres://…`: copies the configured SQLite store into
+/// PostgreSQL (creating the schema there) and says what it copied, table by
+/// table. Rows already there are kept, so it can run again (after a run cut
+/// short, or to catch up before switching over).
+pub(crate) fn migrate(args: MigrateArgs) -> ExitCode {
+    init_logging("warn");
+    let config = match load(&args.config) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let from = config.storage.location();
+    if matches!(from, crate::store::Location::Postgres(_)) {
+        return fail(format!("the configured store is already PostgreSQL ({})", from.display()), EXIT_UNREADABLE);
+    }
+    if !args.to.starts_with("postgres://") && !args.to.starts_with("postgresql://") {
+        return fail(format!("--to {}: must be a postgres:// URL", args.to), EXIT_UNREADABLE);
+    }
+    let to = crate::store::Location::Postgres(args.to.clone());
+    let (source, target) = match (crate::store::Store::open_at(&from), crate::store::Store::open_at(&to)) {
+        (Ok(source), Ok(target)) => (source, target),
+        (Err(e), _) | (_, Err(e)) => return fail(e, 1),
+    };
+    match source.copy_into(&target) {
+        Ok(report) => {
+            println!("copied {} into {}:", from.display(), to.display());
+            for table in &report {
+                let already = table.rows - table.copied;
+                println!("  {:<22} {:>9} copied, {:>9} there already", table.table, table.copied, already);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e, 1),
+    }
+}
+
 /// `quotefeed export`: every feed and page as static files.
 pub(crate) fn export(args: ExportArgs) -> ExitCode {
     init_logging("warn");
@@ -214,7 +263,7 @@ pub(crate) fn export(args: ExportArgs) -> ExitCode {
         Ok(config) => config,
         Err(code) => return code,
     };
-    let store = match crate::store::Store::open(&config.storage.path) {
+    let store = match crate::store::Store::open_at(&config.storage.location()) {
         Ok(store) => store,
         Err(e) => return fail(e, 1),
     };

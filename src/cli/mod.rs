@@ -30,6 +30,8 @@ enum Command {
     Export(daemon::ExportArgs),
     /// List, add, remove, import (OPML) and export (OPML) the configured sources.
     Sources(sources::SourcesArgs),
+    /// Copy the configured SQLite store into PostgreSQL (safe to run again).
+    Migrate(daemon::MigrateArgs),
 }
 
 /// Exit code for input that cannot be read.
@@ -45,6 +47,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => daemon::check(args),
         Command::Export(args) => daemon::export(args),
         Command::Sources(args) => sources::run(args),
+        Command::Migrate(args) => daemon::migrate(args),
     }
 }
 

@@ -2,7 +2,7 @@
 //! inboxes and keys, the events that changed what an actor posts, and the queue of
 //! deliveries to followers' inboxes.
 
-use rusqlite::{OptionalExtension, params};
+use super::db::{self, OptionalExtension, params};
 use std::collections::HashMap;
 
 use super::{Result, Store};
@@ -114,7 +114,7 @@ pub struct QuoteRequestRecord {
     pub answered_at: Option<i64>,
 }
 
-fn quote_request_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<QuoteRequestRecord> {
+fn quote_request_record(r: &db::Row) -> db::Result<QuoteRequestRecord> {
     Ok(QuoteRequestRecord {
         original: r.get("original")?,
         author: r.get("author")?,
@@ -146,7 +146,7 @@ pub struct Delivery {
     pub attempts: i64,
 }
 
-fn remote_actor_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RemoteActor> {
+fn remote_actor_row(r: &db::Row) -> db::Result<RemoteActor> {
     Ok(RemoteActor {
         id: r.get(0)?,
         inbox: r.get(1)?,
@@ -179,7 +179,8 @@ impl Store {
     ) -> Result<(String, String, i64)> {
         self.write(|tx| {
             tx.execute(
-                "INSERT OR IGNORE INTO actor_keys (actor, private_pem, public_pem, created_at) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO actor_keys (actor, private_pem, public_pem, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO NOTHING",
                 params![actor, private_pem, public_pem, now],
             )?;
             tx.query_row("SELECT private_pem, public_pem, created_at FROM actor_keys WHERE actor = ?1", [actor], |r| {
@@ -203,8 +204,11 @@ impl Store {
     /// Records that an activity was taken; false if it was already (a replay).
     pub fn remember_activity(&self, id: &str, now: i64) -> Result<bool> {
         self.write(|tx| {
-            tx.execute("INSERT OR IGNORE INTO seen_activities (id, seen_at) VALUES (?1, ?2)", params![id, now])
-                .map(|n| n > 0)
+            tx.execute(
+                "INSERT INTO seen_activities (id, seen_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![id, now],
+            )
+            .map(|n| n > 0)
         })
     }
 
@@ -220,7 +224,7 @@ impl Store {
             deleted +=
                 tx.execute("DELETE FROM status_cache WHERE fetched_at < ?1", [now - STATUS_CACHE_KEEP_SECONDS])?;
             if !federating {
-                deleted += tx.execute("DELETE FROM events", [])?;
+                deleted += tx.execute("DELETE FROM events", ())?;
             }
             Ok(deleted)
         })
@@ -301,7 +305,7 @@ impl Store {
     pub fn quote_request(&self, actor: &str, quote_id: &str) -> Result<Option<QuoteRequestRecord>> {
         self.read(|c| {
             c.query_row(
-                "SELECT original, author, state, authorization, answered_at FROM quote_requests
+                "SELECT original, author, state, \"authorization\", answered_at FROM quote_requests
                  WHERE actor = ?1 AND quote_id = ?2",
                 [actor, quote_id],
                 quote_request_record,
@@ -313,11 +317,8 @@ impl Store {
     /// Every request an actor's notes sent, by quote id.
     pub fn quote_requests_of(&self, actor: &str) -> Result<HashMap<String, QuoteRequestRecord>> {
         self.read(|c| {
-            c.prepare_cached(
-                "SELECT quote_id, original, author, state, authorization, answered_at FROM quote_requests WHERE actor = ?1",
-            )?
-            .query_map([actor], |r| Ok((r.get(0)?, quote_request_record(r)?)))?
-            .collect()
+            c.query_map("SELECT quote_id, original, author, state, \"authorization\", answered_at FROM quote_requests WHERE actor = ?1", [actor], |r| Ok((r.get(0)?, quote_request_record(r)?)))
+                .map(|rows| rows.into_iter().collect())
         })
     }
 
@@ -331,7 +332,7 @@ impl Store {
         };
         self.write(|tx| {
             let changed = tx.execute(
-                "UPDATE quote_requests SET state = ?3, authorization = ?4, answered_at = ?5
+                "UPDATE quote_requests SET state = ?3, \"authorization\" = ?4, answered_at = ?5
                  WHERE actor = ?1 AND quote_id = ?2 AND state = 'pending'",
                 params![actor, quote_id, state, stamp, now],
             )?;
@@ -349,9 +350,11 @@ impl Store {
     /// of each requester: `(authorization URL, inbox)`.
     pub fn quote_authorizations_of(&self, actor: &str, quote_id: &str) -> Result<Vec<(String, String)>> {
         self.read(|c| {
-            c.prepare_cached("SELECT id, inbox FROM quote_authorizations WHERE actor = ?1 AND quote_id = ?2")?
-                .query_map([actor, quote_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect()
+            c.query_map(
+                "SELECT id, inbox FROM quote_authorizations WHERE actor = ?1 AND quote_id = ?2",
+                [actor, quote_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
         })
     }
 
@@ -397,13 +400,19 @@ impl Store {
     pub fn add_follower(&self, actor: &str, follower: &Follower, accept: &str, now: i64) -> Result<()> {
         self.write(|tx| {
             // A follower gets what happens after they follow, not the events still
-            // waiting to be fanned out.
+            // waiting to be fanned out: the last event number given out so far.
+            let last_event = if tx.is_postgres() {
+                "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM events_seq_seq"
+            } else {
+                "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'events'"
+            };
+            let after_event: i64 = tx.query_row(last_event, (), |r| r.get(0))?;
             tx.execute(
                 "INSERT INTO followers (actor, follower, inbox, shared_inbox, follow_id, created_at, after_event)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'events'))
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (actor, follower) DO UPDATE SET inbox = excluded.inbox, shared_inbox = excluded.shared_inbox,
                  follow_id = excluded.follow_id",
-                params![actor, follower.id, follower.inbox, follower.shared_inbox, follower.follow_id, now],
+                params![actor, follower.id, follower.inbox, follower.shared_inbox, follower.follow_id, now, after_event],
             )?;
             tx.execute(
                 "INSERT INTO deliveries (actor, inbox, activity, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?4, ?4)",
@@ -450,22 +459,18 @@ impl Store {
     /// who followed before the event.
     pub fn follower_inboxes(&self, event: &Event) -> Result<Vec<String>> {
         self.read(|c| {
-            c.prepare_cached(
-                "SELECT DISTINCT COALESCE(shared_inbox, inbox) FROM followers WHERE actor = ?1 AND after_event < ?2 ORDER BY 1",
-            )?
-            .query_map(params![event.actor, event.seq], |r| r.get(0))?
-            .collect()
+            c.query_map("SELECT DISTINCT COALESCE(shared_inbox, inbox) FROM followers WHERE actor = ?1 AND after_event < ?2 ORDER BY 1", params![event.actor, event.seq], |r| r.get(0))
         })
     }
 
     /// The oldest events not yet turned into deliveries.
     pub fn pending_events(&self, limit: usize) -> Result<Vec<Event>> {
         self.read(|c| {
-            c.prepare_cached("SELECT seq, actor, kind, quote_id FROM events ORDER BY seq LIMIT ?1")?
-                .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-                    Ok(Event { seq: r.get(0)?, actor: r.get(1)?, kind: r.get(2)?, quote_id: r.get(3)? })
-                })?
-                .collect()
+            c.query_map(
+                "SELECT seq, actor, kind, quote_id FROM events ORDER BY seq LIMIT ?1",
+                [i64::try_from(limit).unwrap_or(i64::MAX)],
+                |r| Ok(Event { seq: r.get(0)?, actor: r.get(1)?, kind: r.get(2)?, quote_id: r.get(3)? }),
+            )
         })
     }
 
@@ -501,7 +506,7 @@ impl Store {
     /// from two processes at once.
     pub fn claim_deliveries(&self, owner: &str, now: i64, until: i64, limit: usize) -> Result<Vec<Delivery>> {
         self.write(|tx| {
-            tx.prepare_cached(
+            tx.query_map(
                 "UPDATE deliveries SET lease_owner = ?1, lease_until = ?3
                  WHERE id IN (
                      SELECT d.id FROM deliveries d
@@ -513,20 +518,20 @@ impl Store {
                      ORDER BY d.next_attempt_at, d.id LIMIT ?4
                  )
                  RETURNING id, actor, inbox, activity, attempts, next_attempt_at",
-            )?
-            .query_map(params![owner, now, until, i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-                Ok((
-                    r.get::<_, i64>(5)?,
-                    Delivery {
-                        id: r.get(0)?,
-                        actor: r.get(1)?,
-                        inbox: r.get(2)?,
-                        activity: r.get(3)?,
-                        attempts: r.get(4)?,
-                    },
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()
+                params![owner, now, until, i64::try_from(limit).unwrap_or(i64::MAX)],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(5)?,
+                        Delivery {
+                            id: r.get(0)?,
+                            actor: r.get(1)?,
+                            inbox: r.get(2)?,
+                            activity: r.get(3)?,
+                            attempts: r.get(4)?,
+                        },
+                    ))
+                },
+            )
             .map(|mut claimed| {
                 // RETURNING gives no order: oldest first, as they were chosen.
                 claimed.sort_by_key(|(due, d)| (*due, d.id));
@@ -547,7 +552,7 @@ impl Store {
         // A delivery another process holds is due again, at the earliest, when its
         // lease runs out.
         self.read(|c| {
-            c.query_row("SELECT MIN(MAX(next_attempt_at, COALESCE(lease_until, 0))) FROM deliveries", [], |r| r.get(0))
+            c.query_row("SELECT MIN(CASE WHEN lease_until > next_attempt_at THEN lease_until ELSE next_attempt_at END) FROM deliveries", (), |r| r.get(0))
         })
     }
 
@@ -572,12 +577,9 @@ impl Store {
     /// tries, last error)`.
     pub fn delivery_queue(&self) -> Result<Vec<QueuedInbox>> {
         self.read(|c| {
-            c.prepare_cached(
-                "SELECT inbox, COUNT(*), MIN(next_attempt_at), MAX(attempts),
+            c.query_map("SELECT inbox, COUNT(*), MIN(next_attempt_at), MAX(attempts),
                  (SELECT last_error FROM deliveries d2 WHERE d2.inbox = d.inbox AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1)
-                 FROM deliveries d GROUP BY inbox ORDER BY inbox",
-            )?
-            .query_map([], |r| {
+                 FROM deliveries d GROUP BY inbox ORDER BY inbox", (), |r| {
                 Ok(QueuedInbox {
                     inbox: r.get(0)?,
                     deliveries: r.get(1)?,
@@ -585,8 +587,7 @@ impl Store {
                     attempts: r.get(3)?,
                     last_error: r.get(4)?,
                 })
-            })?
-            .collect()
+            })
         })
     }
 
@@ -595,7 +596,7 @@ impl Store {
         self.read(|c| {
             c.query_row(
                 "SELECT (SELECT COUNT(*) FROM sources WHERE error_count > 0), (SELECT COUNT(*) FROM deliveries)",
-                [],
+                (),
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
         })
@@ -665,7 +666,7 @@ impl Store {
     pub fn postpone_delivery(&self, id: i64, at: i64) -> Result<()> {
         self.write(|tx| {
             tx.execute(
-                "UPDATE deliveries SET next_attempt_at = MAX(next_attempt_at, ?2), lease_owner = NULL, lease_until = NULL
+                "UPDATE deliveries SET next_attempt_at = CASE WHEN next_attempt_at > ?2 THEN next_attempt_at ELSE ?2 END, lease_owner = NULL, lease_until = NULL
                  WHERE id = ?1",
                 params![id, at],
             )
@@ -676,11 +677,11 @@ impl Store {
     /// The hosts whose deliveries are paused: `(host, failures in a row, until)`.
     pub fn paused_hosts(&self, now: i64) -> Result<Vec<(String, i64, i64)>> {
         self.read(|c| {
-            c.prepare_cached(
+            c.query_map(
                 "SELECT host, failures, paused_until FROM delivery_hosts WHERE paused_until > ?1 ORDER BY host",
-            )?
-            .query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect()
+                [now],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
         })
     }
 
@@ -703,88 +704,89 @@ mod tests {
     #[test]
     fn two_processes_never_hold_one_delivery_or_one_host() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("q.db")).unwrap();
-        store
-            .write(|tx| {
-                tx.execute(
-                    "INSERT INTO events (actor, kind, quote_id, created_at) VALUES ('all', 'create', 'q', 0)",
-                    [],
-                )
-                .map(drop)
-            })
-            .unwrap();
-        let event = store.pending_events(10).unwrap().remove(0);
-        let deliveries = [
-            ("https://a.example/inbox".to_string(), "{}".to_string()),
-            ("https://a.example:8443/users/x/inbox".to_string(), "{}".to_string()),
-            ("https://B.example/inbox".to_string(), "{}".to_string()),
-        ];
-        store.fan_out(&event, &deliveries, 100).unwrap();
-        // Another process fanning out the same event adds nothing.
-        store.fan_out(&event, &deliveries, 100).unwrap();
-        let hosts: Vec<String> = store
-            .read(|c| c.prepare("SELECT host FROM deliveries ORDER BY id")?.query_map([], |r| r.get(0))?.collect())
-            .unwrap();
-        assert_eq!(hosts, vec!["a.example", "a.example:8443", "b.example"]);
+        for store in crate::store::testing::stores(dir.path()) {
+            store
+                .write(|tx| {
+                    tx.execute(
+                        "INSERT INTO events (actor, kind, quote_id, created_at) VALUES ('all', 'create', 'q', 0)",
+                        (),
+                    )
+                    .map(drop)
+                })
+                .unwrap();
+            let event = store.pending_events(10).unwrap().remove(0);
+            let deliveries = [
+                ("https://a.example/inbox".to_string(), "{}".to_string()),
+                ("https://a.example:8443/users/x/inbox".to_string(), "{}".to_string()),
+                ("https://B.example/inbox".to_string(), "{}".to_string()),
+            ];
+            store.fan_out(&event, &deliveries, 100).unwrap();
+            // Another process fanning out the same event adds nothing.
+            store.fan_out(&event, &deliveries, 100).unwrap();
+            let hosts: Vec<String> =
+                store.read(|c| c.query_map("SELECT host FROM deliveries ORDER BY id", (), |r| r.get(0))).unwrap();
+            assert_eq!(hosts, vec!["a.example", "a.example:8443", "b.example"]);
 
-        let ids = |claimed: Vec<Delivery>| claimed.into_iter().map(|d| d.inbox).collect::<Vec<_>>();
-        // Process one takes what it can hold: two, say (a batch limit).
-        let first = ids(store.claim_deliveries("one", 100, 160, 2).unwrap());
-        assert_eq!(first, vec!["https://a.example/inbox", "https://a.example:8443/users/x/inbox"]);
-        // Process two gets only the third; a new delivery to a host process one is
-        // sending to waits for it.
-        store
-            .write(|tx| {
-                tx.execute(
-                    "INSERT INTO deliveries (actor, inbox, activity, next_attempt_at, created_at)
+            let ids = |claimed: Vec<Delivery>| claimed.into_iter().map(|d| d.inbox).collect::<Vec<_>>();
+            // Process one takes what it can hold: two, say (a batch limit).
+            let first = ids(store.claim_deliveries("one", 100, 160, 2).unwrap());
+            assert_eq!(first, vec!["https://a.example/inbox", "https://a.example:8443/users/x/inbox"]);
+            // Process two gets only the third; a new delivery to a host process one is
+            // sending to waits for it.
+            store
+                .write(|tx| {
+                    tx.execute(
+                        "INSERT INTO deliveries (actor, inbox, activity, next_attempt_at, created_at)
                      VALUES ('all', 'https://a.example/shared', '{}', 100, 100)",
-                    [],
-                )
-                .map(drop)
-            })
-            .unwrap();
-        assert_eq!(ids(store.claim_deliveries("two", 101, 161, 10).unwrap()), vec!["https://B.example/inbox"]);
-        assert!(store.claim_deliveries("two", 102, 162, 10).unwrap().is_empty());
-        // Process one dies: when its leases run out, process two takes its work.
-        let taken = ids(store.claim_deliveries("two", 161, 221, 10).unwrap());
-        assert_eq!(taken.len(), 4, "its own ran out too: {taken:?}");
-        // A retried delivery is free again at its next attempt.
-        let id = store.read(|c| c.query_row("SELECT MIN(id) FROM deliveries", [], |r| r.get::<_, i64>(0))).unwrap();
-        store.retry_delivery(id, 300, "HTTP 503").unwrap();
-        assert_eq!(store.next_delivery_at().unwrap(), Some(221), "the others are held until 221");
+                        (),
+                    )
+                    .map(drop)
+                })
+                .unwrap();
+            assert_eq!(ids(store.claim_deliveries("two", 101, 161, 10).unwrap()), vec!["https://B.example/inbox"]);
+            assert!(store.claim_deliveries("two", 102, 162, 10).unwrap().is_empty());
+            // Process one dies: when its leases run out, process two takes its work.
+            let taken = ids(store.claim_deliveries("two", 161, 221, 10).unwrap());
+            assert_eq!(taken.len(), 4, "its own ran out too: {taken:?}");
+            // A retried delivery is free again at its next attempt.
+            let id = store.read(|c| c.query_row("SELECT MIN(id) FROM deliveries", (), |r| r.get::<_, i64>(0))).unwrap();
+            store.retry_delivery(id, 300, "HTTP 503").unwrap();
+            assert_eq!(store.next_delivery_at().unwrap(), Some(221), "the others are held until 221");
+        }
     }
 
     #[test]
     fn upkeep_deletes_what_outlived_its_use() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("q.db")).unwrap();
-        let now = 1_000_000_000;
-        assert!(store.remember_activity("https://a.example/old", now - 3 * 3600).unwrap());
-        assert!(store.remember_activity("https://a.example/new", now).unwrap());
-        assert!(!store.remember_activity("https://a.example/new", now).unwrap(), "a replay");
-        for (id, at) in [("https://a.example/stale", now - 3 * 24 * 3600), ("https://a.example/fresh", now)] {
-            let actor = RemoteActor {
-                id: id.into(),
-                inbox: None,
-                shared_inbox: None,
-                key_id: Some(format!("{id}#k")),
-                public_pem: None,
-                fetched_at: at,
-            };
-            store.save_remote_actor(&actor).unwrap();
+        for store in crate::store::testing::stores(dir.path()) {
+            let now = 1_000_000_000;
+            assert!(store.remember_activity("https://a.example/old", now - 3 * 3600).unwrap());
+            assert!(store.remember_activity("https://a.example/new", now).unwrap());
+            assert!(!store.remember_activity("https://a.example/new", now).unwrap(), "a replay");
+            for (id, at) in [("https://a.example/stale", now - 3 * 24 * 3600), ("https://a.example/fresh", now)] {
+                let actor = RemoteActor {
+                    id: id.into(),
+                    inbox: None,
+                    shared_inbox: None,
+                    key_id: Some(format!("{id}#k")),
+                    public_pem: None,
+                    fetched_at: at,
+                };
+                store.save_remote_actor(&actor).unwrap();
+            }
+            store.cache_status("https://m.example/1", None, now - 3 * 24 * 3600).unwrap();
+            store
+                .write(|tx| {
+                    tx.execute(
+                        "INSERT INTO events (actor, kind, quote_id, created_at) VALUES ('all', 'create', 'q', 0)",
+                        (),
+                    )
+                })
+                .unwrap();
+            assert_eq!(store.prune(now, true).unwrap(), 3, "old activity, stale actor, old cached post");
+            assert!(store.remote_actor_by_key("https://a.example/fresh#k").unwrap().is_some());
+            assert!(store.remember_activity("https://a.example/old", now).unwrap(), "forgotten after the window");
+            assert_eq!(store.prune(now, false).unwrap(), 1, "events nobody will deliver");
         }
-        store.cache_status("https://m.example/1", None, now - 3 * 24 * 3600).unwrap();
-        store
-            .write(|tx| {
-                tx.execute(
-                    "INSERT INTO events (actor, kind, quote_id, created_at) VALUES ('all', 'create', 'q', 0)",
-                    [],
-                )
-            })
-            .unwrap();
-        assert_eq!(store.prune(now, true).unwrap(), 3, "old activity, stale actor, old cached post");
-        assert!(store.remote_actor_by_key("https://a.example/fresh#k").unwrap().is_some());
-        assert!(store.remember_activity("https://a.example/old", now).unwrap(), "forgotten after the window");
-        assert_eq!(store.prune(now, false).unwrap(), 1, "events nobody will deliver");
     }
 }

@@ -1,25 +1,35 @@
-//! The durable store: SQLite in WAL mode, one file. Sources with their fetch state,
-//! articles, quotes, and the citations linking each quote to the articles that quote
-//! it: the same post quoted by two articles is one quote citing both. Every
-//! article's quotes are committed in one transaction, so a crash leaves either all
-//! of an article or none of it.
+//! The durable store: sources with their fetch state, articles, quotes, and the
+//! citations linking each quote to the articles that quote it: the same post
+//! quoted by two articles is one quote citing both. Every article's quotes are
+//! committed in one transaction, so a crash leaves either all of an article or
+//! none of it.
+//!
+//! Two databases keep it, with the same behaviour: SQLite in WAL mode, one file
+//! (the default), or PostgreSQL, which several processes on several machines
+//! share. Every method is written once over [`db::Connection`].
 //!
 //! Calls block: async code runs them with `tokio::task::spawn_blocking`.
 
+mod copy;
+pub mod db;
 mod federation;
 mod read;
 mod schema;
+#[cfg(any(test, feature = "interop"))]
+pub mod testing;
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use tokio::sync::Semaphore;
 
 use crate::model::Quote;
+use db::{Connection, OptionalExtension, PgConnection, params};
 
+pub use copy::CopiedTable;
 pub use federation::{
     Delivery, Event, Follower, QueuedInbox, QuoteApproval, QuoteAuthorization, QuoteRequestRecord, RemoteActor,
 };
@@ -29,19 +39,21 @@ use schema::latest_version;
 /// A store error.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// SQLite failed.
-    #[error("database {path}: {source}")]
-    Sqlite {
-        /// The database file.
-        path: PathBuf,
-        /// What SQLite said.
-        source: rusqlite::Error,
+    /// The database failed.
+    #[error("database {database}: {source}")]
+    Database {
+        /// The database: its file, or its PostgreSQL URL without the password.
+        database: String,
+        /// What the database said.
+        source: db::Error,
     },
     /// The database was written by a newer quotefeed.
-    #[error("database {path} has schema version {found}, newer than this quotefeed knows ({known}); upgrade quotefeed")]
+    #[error(
+        "database {database} has schema version {found}, newer than this quotefeed knows ({known}); upgrade quotefeed"
+    )]
     TooNew {
-        /// The database file.
-        path: PathBuf,
+        /// The database.
+        database: String,
         /// Its schema version.
         found: usize,
         /// The newest this build knows.
@@ -54,16 +66,63 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 use crate::model::{ALL_ACTOR, Platform, author_actor};
 
+/// Where the store is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database, by its `postgres://` URL.
+    Postgres(String),
+}
+
+impl Location {
+    /// The location, fit to show: a file's path, or a URL without its password.
+    pub fn display(&self) -> String {
+        match self {
+            Location::Sqlite(path) => path.display().to_string(),
+            Location::Postgres(url) => without_password(url),
+        }
+    }
+}
+
+/// A PostgreSQL URL with its password (if any) replaced by `***`.
+fn without_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "(a PostgreSQL URL that does not parse)".to_string(),
+    }
+}
+
+/// The database behind a store.
+enum Backend {
+    Sqlite {
+        path: PathBuf,
+        writer: Mutex<rusqlite::Connection>,
+        readers: Mutex<Vec<rusqlite::Connection>>,
+        /// A connection kept only to notice commits by other processes, and the
+        /// `PRAGMA data_version` it last saw.
+        watcher: Mutex<Option<(rusqlite::Connection, i64)>>,
+    },
+    Postgres {
+        url: String,
+        /// Idle connections. A plain pool: the store's calls are already limited
+        /// to [`STORE_CALLS`] at once, so a pool crate would add nothing.
+        pool: Mutex<Vec<PgConnection>>,
+        /// Whether the thread that listens for other processes' commits runs.
+        listening: AtomicBool,
+    },
+}
+
 /// The store. Cheap to share behind an `Arc`; all methods take `&self`.
 pub struct Store {
-    path: PathBuf,
-    writer: Mutex<Connection>,
-    readers: Mutex<Vec<Connection>>,
+    location: Location,
+    backend: Backend,
     /// Bumped by every write that changes quotes, so caches know when to refresh.
-    revision: AtomicU64,
-    /// A connection kept only to notice commits by other processes, and the
-    /// `PRAGMA data_version` it last saw.
-    watcher: Mutex<Option<(Connection, i64)>>,
+    revision: Arc<AtomicU64>,
     /// Signalled when a commit records events for ActivityPub delivery.
     events_added: tokio::sync::Notify,
     /// Whether commits record events for ActivityPub delivery.
@@ -203,8 +262,8 @@ pub struct Counts {
     pub citations: i64,
 }
 
-fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
-    let connection = Connection::open(path)?;
+fn open_connection(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
+    let connection = rusqlite::Connection::open(path)?;
     connection.pragma_update(None, "journal_mode", "WAL")?;
     connection.pragma_update(None, "synchronous", "NORMAL")?;
     connection.pragma_update(None, "foreign_keys", true)?;
@@ -218,7 +277,7 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
 static STORE_CALLS: Semaphore = Semaphore::const_new(4);
 
 /// Runs store work (which blocks) off the async threads: the bridge from async
-/// code to SQLite.
+/// code to the database.
 pub async fn call<T: Send + 'static>(store: &Arc<Store>, f: impl FnOnce(&Store) -> T + Send + 'static) -> T {
     let permit = STORE_CALLS.acquire().await.expect("the semaphore is never closed");
     let store = Arc::clone(store);
@@ -232,67 +291,165 @@ pub async fn call<T: Send + 'static>(store: &Arc<Store>, f: impl FnOnce(&Store) 
     .expect("store work does not panic")
 }
 
+/// How a write transaction locks on PostgreSQL.
+#[derive(Clone, Copy)]
+enum WriteKind {
+    /// One at a time across every process, as SQLite's writes are.
+    Exclusive,
+    /// Only the rows it locks (`FOR UPDATE`): taking and renewing leases.
+    Rows,
+}
+
 impl Store {
-    /// Opens (creating if needed) the database and runs pending migrations.
+    /// Opens (creating if needed) the SQLite database and runs pending migrations.
     pub fn open(path: &Path) -> Result<Store> {
-        let error = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| error(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
-        }
-        let mut writer = open_connection(path).map_err(error)?;
-        let version: i64 = writer.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(error)?;
-        let version = usize::try_from(version).unwrap_or(0);
-        if version > latest_version() {
-            return Err(StoreError::TooNew { path: path.to_path_buf(), found: version, known: latest_version() });
-        }
-        schema::migrate(&mut writer).map_err(error)?;
+        Store::open_at(&Location::Sqlite(path.to_path_buf()))
+    }
+
+    /// Opens the store at `location` (creating a SQLite file if needed) and runs
+    /// pending migrations.
+    pub fn open_at(location: &Location) -> Result<Store> {
+        let error = |source: db::Error| StoreError::Database { database: location.display(), source };
+        let too_new = |found| StoreError::TooNew { database: location.display(), found, known: latest_version() };
+        let backend = match location {
+            Location::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| error(db::Error::Io(e)))?;
+                }
+                let mut writer = open_connection(path).map_err(|e| error(e.into()))?;
+                let version: i64 =
+                    writer.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| error(e.into()))?;
+                let version = usize::try_from(version).unwrap_or(0);
+                if version > latest_version() {
+                    return Err(too_new(version));
+                }
+                schema::migrate(&mut writer).map_err(|e| error(e.into()))?;
+                Backend::Sqlite {
+                    path: path.clone(),
+                    writer: Mutex::new(writer),
+                    readers: Mutex::new(Vec::new()),
+                    watcher: Mutex::new(None),
+                }
+            }
+            Location::Postgres(url) => {
+                let mut connection = PgConnection::connect(url).map_err(error)?;
+                let found = schema::migrate_postgres(connection.client()).map_err(|e| error(e.into()))?;
+                if found > latest_version() {
+                    return Err(too_new(found));
+                }
+                Backend::Postgres {
+                    url: url.clone(),
+                    pool: Mutex::new(vec![connection]),
+                    listening: AtomicBool::new(false),
+                }
+            }
+        };
         Ok(Store {
-            path: path.to_path_buf(),
-            writer: Mutex::new(writer),
-            readers: Mutex::new(Vec::new()),
-            revision: AtomicU64::new(1),
-            watcher: Mutex::new(None),
+            location: location.clone(),
+            backend,
+            revision: Arc::new(AtomicU64::new(1)),
             events_added: tokio::sync::Notify::new(),
             federating: AtomicBool::new(false),
         })
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Where the store is kept.
+    pub fn location(&self) -> &Location {
+        &self.location
     }
 
-    fn error(&self, source: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite { path: self.path.clone(), source }
+    fn error(&self, source: db::Error) -> StoreError {
+        StoreError::Database { database: self.location.display(), source }
     }
 
-    /// Runs `f` in a write transaction.
-    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>) -> Result<T> {
-        let mut connection = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        // IMMEDIATE: the write lock is taken at the start, waiting out another
-        // process's write (the busy timeout), rather than failing when a transaction
-        // that began by reading tries to write after another process wrote.
-        let transaction = connection
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| self.error(e))?;
-        let value = f(&transaction).map_err(|e| self.error(e))?;
-        transaction.commit().map_err(|e| self.error(e))?;
-        Ok(value)
-    }
-
-    /// Runs `f` on a reader connection (WAL lets readers run beside the writer).
-    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
-        let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let connection = match pooled {
-            Some(c) => c,
-            None => open_connection(&self.path).map_err(|e| self.error(e))?,
-        };
-        let value = f(&connection).map_err(|e| self.error(e));
-        let mut readers = self.readers.lock().unwrap_or_else(|p| p.into_inner());
-        if readers.len() < 8 {
-            readers.push(connection);
+    /// A pooled PostgreSQL connection (or a new one).
+    fn pg_connection(&self, url: &str, pool: &Mutex<Vec<PgConnection>>) -> Result<PgConnection> {
+        let pooled = pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        match pooled {
+            Some(connection) => Ok(connection),
+            None => PgConnection::connect(url).map_err(|e| self.error(e)),
         }
-        value
+    }
+
+    /// Gives a PostgreSQL connection back to the pool, unless it broke.
+    fn pg_return(pool: &Mutex<Vec<PgConnection>>, connection: PgConnection) {
+        let mut pool = pool.lock().unwrap_or_else(|p| p.into_inner());
+        if connection.is_open() && pool.len() < 8 {
+            pool.push(connection);
+        }
+    }
+
+    /// Runs `f` in a write transaction, one at a time across every process.
+    fn write<T>(&self, f: impl FnOnce(&Connection<'_>) -> db::Result<T>) -> Result<T> {
+        self.transaction(WriteKind::Exclusive, f)
+    }
+
+    /// Runs `f` in a write transaction that locks only the rows it names with
+    /// `FOR UPDATE` (on SQLite, as every write, the whole database).
+    fn lease_write<T>(&self, f: impl FnOnce(&Connection<'_>) -> db::Result<T>) -> Result<T> {
+        self.transaction(WriteKind::Rows, f)
+    }
+
+    fn transaction<T>(&self, kind: WriteKind, f: impl FnOnce(&Connection<'_>) -> db::Result<T>) -> Result<T> {
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => {
+                let mut connection = writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                // IMMEDIATE: the write lock is taken at the start, waiting out another
+                // process's write (the busy timeout), rather than failing when a
+                // transaction that began by reading tries to write after another
+                // process wrote.
+                let transaction = connection
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(|e| self.error(e.into()))?;
+                let value = f(&Connection::Sqlite(&transaction)).map_err(|e| self.error(e))?;
+                transaction.commit().map_err(|e| self.error(e.into()))?;
+                Ok(value)
+            }
+            Backend::Postgres { url, pool, .. } => {
+                let mut connection = self.pg_connection(url, pool)?;
+                let begin = match kind {
+                    WriteKind::Exclusive => format!("BEGIN; SELECT pg_advisory_xact_lock({})", schema::WRITE_LOCK),
+                    WriteKind::Rows => "BEGIN".to_string(),
+                };
+                let result = (|| {
+                    connection.client().batch_execute(&begin)?;
+                    let value = f(&Connection::Postgres(RefCell::new(&mut connection)))?;
+                    connection.client().batch_execute("COMMIT")?;
+                    Ok(value)
+                })();
+                if result.is_err() && connection.is_open() {
+                    let _ = connection.client().batch_execute("ROLLBACK");
+                }
+                Self::pg_return(pool, connection);
+                result.map_err(|e| self.error(e))
+            }
+        }
+    }
+
+    /// Runs `f` on a reader connection (on SQLite, WAL lets readers run beside
+    /// the writer).
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection<'_>) -> db::Result<T>) -> Result<T> {
+        match &self.backend {
+            Backend::Sqlite { path, readers, .. } => {
+                let pooled = readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+                let connection = match pooled {
+                    Some(c) => c,
+                    None => open_connection(path).map_err(|e| self.error(e.into()))?,
+                };
+                let value = f(&Connection::Sqlite(&connection)).map_err(|e| self.error(e));
+                let mut readers = readers.lock().unwrap_or_else(|p| p.into_inner());
+                if readers.len() < 8 {
+                    readers.push(connection);
+                }
+                value
+            }
+            Backend::Postgres { url, pool, .. } => {
+                let mut connection = self.pg_connection(url, pool)?;
+                let value = f(&Connection::Postgres(RefCell::new(&mut connection)));
+                Self::pg_return(pool, connection);
+                value.map_err(|e| self.error(e))
+            }
+        }
     }
 
     /// Whether commits record events for ActivityPub delivery (off, nothing
@@ -315,44 +472,63 @@ impl Store {
         self.revision.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Notices commits made by other processes (`quotefeed poll` beside a running
-    /// daemon) and moves the revision on if there were any.
+    /// Notices commits made by other processes and moves the revision on if there
+    /// were any. On SQLite this compares the file's `data_version` (call it every
+    /// second); on PostgreSQL the first call starts a thread that listens for the
+    /// `quotefeed_changes` notice every commit of published data sends, and moves
+    /// the revision on as each arrives.
     pub fn notice_external_changes(&self) -> Result<()> {
-        let mut watcher = self.watcher.lock().unwrap_or_else(|p| p.into_inner());
-        if watcher.is_none() {
-            let connection = open_connection(&self.path).map_err(|e| self.error(e))?;
-            let version = connection.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(|e| self.error(e))?;
-            *watcher = Some((connection, version));
-            return Ok(());
+        match &self.backend {
+            Backend::Sqlite { path, watcher, .. } => {
+                let mut watcher = watcher.lock().unwrap_or_else(|p| p.into_inner());
+                let data_version = |c: &rusqlite::Connection| -> Result<i64> {
+                    c.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(|e| self.error(e.into()))
+                };
+                match watcher.as_mut() {
+                    None => {
+                        let connection = open_connection(path).map_err(|e| self.error(e.into()))?;
+                        let version = data_version(&connection)?;
+                        *watcher = Some((connection, version));
+                    }
+                    Some((connection, seen)) => {
+                        let version = data_version(connection)?;
+                        if version != *seen {
+                            *seen = version;
+                            self.bump_revision();
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Backend::Postgres { url, listening, .. } => {
+                if listening.swap(true, Ordering::AcqRel) {
+                    return Ok(());
+                }
+                let mut connection = PgConnection::connect(url).map_err(|e| self.error(e))?;
+                connection.client().batch_execute("LISTEN quotefeed_changes").map_err(|e| self.error(e.into()))?;
+                let revision = Arc::downgrade(&self.revision);
+                let url = url.clone();
+                std::thread::Builder::new()
+                    .name("store-listen".into())
+                    .spawn(move || listen_for_changes(connection, &url, &revision))
+                    .map_err(|e| self.error(db::Error::Io(e)))?;
+                Ok(())
+            }
         }
-        let (connection, seen) = watcher.as_mut().expect("set above");
-        let version: i64 = connection.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(|e| self.error(e))?;
-        if version != *seen {
-            *seen = version;
-            self.bump_revision();
-        }
-        Ok(())
     }
-
     /// Records the configured sources: new ones are added; a source whose URL changed
     /// starts over with no validators.
     pub fn sync_sources<'a>(&self, sources: impl IntoIterator<Item = (&'a str, String)>) -> Result<()> {
         self.write(|tx| {
             for (name, url) in sources {
-                let existing: Option<String> =
-                    tx.query_row("SELECT url FROM sources WHERE name = ?1", [name], |r| r.get(0)).optional()?;
-                match existing {
-                    None => {
-                        tx.execute("INSERT INTO sources (name, url, fetch_url) VALUES (?1, ?2, ?2)", params![name, url])?;
-                    }
-                    Some(old) if old != url => {
-                        tx.execute(
-                            "UPDATE sources SET url = ?2, fetch_url = ?2, etag = NULL, last_modified = NULL WHERE name = ?1",
-                            params![name, url],
-                        )?;
-                    }
-                    Some(_) => {}
-                }
+                // One statement, so processes that start together add a source once.
+                tx.execute(
+                    "INSERT INTO sources (name, url, fetch_url) VALUES (?1, ?2, ?2)
+                     ON CONFLICT (name) DO UPDATE SET url = excluded.url, fetch_url = excluded.url, etag = NULL,
+                       last_modified = NULL
+                     WHERE sources.url != excluded.url",
+                    params![name, url],
+                )?;
             }
             Ok(())
         })
@@ -382,18 +558,25 @@ impl Store {
     /// named `owner`, until `until` (all Unix seconds). Another process may have
     /// polled that run already (a poll started at or after `due` and planned the
     /// next run after it) or be polling it.
+    ///
+    /// On PostgreSQL the source's row is locked while this runs (`FOR UPDATE SKIP
+    /// LOCKED`): a process that finds it locked by another's claim does not wait
+    /// but reads it as held for a second more.
     pub fn claim_source(&self, name: &str, owner: &str, due: i64, now: i64, until: i64) -> Result<SourceClaim> {
-        self.write(|tx| {
-            let (next_run_at, last_attempt_at, holder, held_until): (
-                Option<i64>,
-                Option<i64>,
-                Option<String>,
-                Option<i64>,
-            ) = tx.query_row(
-                "SELECT next_run_at, last_attempt_at, lease_owner, lease_until FROM sources WHERE name = ?1",
-                [name],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )?;
+        self.lease_write(|tx| {
+            let row: Option<(Option<i64>, Option<i64>, Option<String>, Option<i64>)> = tx
+                .query_row(
+                    "SELECT next_run_at, last_attempt_at, lease_owner, lease_until FROM sources WHERE name = ?1
+                     FOR UPDATE SKIP LOCKED",
+                    [name],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            let Some((next_run_at, last_attempt_at, holder, held_until)) = row else {
+                let known: bool =
+                    tx.query_row("SELECT EXISTS (SELECT 1 FROM sources WHERE name = ?1)", [name], |r| r.get(0))?;
+                return if known { Ok(SourceClaim::Held { until: now + 1 }) } else { Err(db::Error::NoRows) };
+            };
             // Polled: a poll started at or after the planned time, and planned a later
             // run (so a caller following `Polled` always moves forward).
             if let Some(next) = next_run_at.filter(|next| *next > due && last_attempt_at.is_some_and(|a| a >= due)) {
@@ -412,7 +595,7 @@ impl Store {
 
     /// Extends a process's lease on a source; false if it no longer holds it.
     pub fn renew_source_lease(&self, name: &str, owner: &str, until: i64) -> Result<bool> {
-        self.write(|tx| {
+        self.lease_write(|tx| {
             tx.execute(
                 "UPDATE sources SET lease_until = ?3 WHERE name = ?1 AND lease_owner = ?2",
                 params![name, owner, until],
@@ -423,7 +606,7 @@ impl Store {
 
     /// Gives up a process's lease on a source (its poll is recorded).
     pub fn release_source(&self, name: &str, owner: &str) -> Result<()> {
-        self.write(|tx| {
+        self.lease_write(|tx| {
             tx.execute(
                 "UPDATE sources SET lease_owner = NULL, lease_until = NULL WHERE name = ?1 AND lease_owner = ?2",
                 params![name, owner],
@@ -458,7 +641,8 @@ impl Store {
                 // `Update` of its profile for its followers.
                 let changed = tx.execute(
                     "UPDATE sources SET title = ?2, site_url = ?3, language = ?4
-                     WHERE name = ?1 AND (title IS NOT ?2 OR site_url IS NOT ?3 OR language IS NOT ?4)",
+                     WHERE name = ?1
+                       AND (title IS DISTINCT FROM ?2 OR site_url IS DISTINCT FROM ?3 OR language IS DISTINCT FROM ?4)",
                     params![name, info.title, info.site_url, info.language],
                 )?;
                 if changed > 0 && self.federating.load(Ordering::Acquire) {
@@ -523,10 +707,8 @@ impl Store {
                 }
             };
             let cited_at = article.published_at.unwrap_or(now);
-            let before: Vec<String> = {
-                let mut statement = tx.prepare("SELECT quote_id FROM citations WHERE article_id = ?1")?;
-                statement.query_map([article_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
-            };
+            let before: Vec<String> =
+                tx.query_map("SELECT quote_id FROM citations WHERE article_id = ?1", [article_id], |r| r.get(0))?;
             let event = |actor: &str, kind: &str, quote: &str| {
                 if !federating {
                     return Ok(());
@@ -537,7 +719,7 @@ impl Store {
                 )
                 .map(drop)
             };
-            let cited_by_source_elsewhere = |quote: &str| -> rusqlite::Result<bool> {
+            let cited_by_source_elsewhere = |quote: &str| -> db::Result<bool> {
                 tx.query_row(
                     "SELECT EXISTS (SELECT 1 FROM citations c JOIN articles a ON a.id = c.article_id
                      WHERE c.quote_id = ?1 AND a.source = ?2 AND c.article_id != ?3)",
@@ -599,18 +781,20 @@ impl Store {
                             if let Some(author) = author_of(quote) {
                                 event(&author, "update", &quote.id)?;
                             }
-                            let citing: Vec<String> = tx
-                                .prepare(
-                                    "SELECT DISTINCT a.source FROM citations c JOIN articles a ON a.id = c.article_id
-                                     WHERE c.quote_id = ?1",
-                                )?
-                                .query_map([&quote.id], |r| r.get(0))?
-                                .collect::<rusqlite::Result<_>>()?;
+                            let citing: Vec<String> = tx.query_map(
+                                "SELECT DISTINCT a.source FROM citations c JOIN articles a ON a.id = c.article_id
+                                 WHERE c.quote_id = ?1",
+                                [&quote.id],
+                                |r| r.get(0),
+                            )?;
                             for other in citing.iter().filter(|s| !(new_to_source && s.as_str() == source)) {
                                 event(other, "update", &quote.id)?;
                             }
                         }
-                        tx.execute("UPDATE quotes SET cited_at = MIN(cited_at, ?2) WHERE id = ?1", params![quote.id, cited_at])?;
+                        tx.execute(
+                            "UPDATE quotes SET cited_at = ?2 WHERE id = ?1 AND cited_at > ?2",
+                            params![quote.id, cited_at],
+                        )?;
                     }
                 }
                 tx.execute(
@@ -709,17 +893,65 @@ impl Store {
             c.query_row(
                 "SELECT (SELECT COUNT(*) FROM sources), (SELECT COUNT(*) FROM articles),
                         (SELECT COUNT(*) FROM quotes), (SELECT COUNT(*) FROM citations)",
-                [],
+                (),
                 |r| Ok(Counts { sources: r.get(0)?, articles: r.get(1)?, quotes: r.get(2)?, citations: r.get(3)? }),
             )
         })
     }
 }
 
+/// Moves `revision` on at each `quotefeed_changes` notice, until the store is
+/// dropped. A lost connection is made again (and the revision moved on, since
+/// notices may have been missed meanwhile).
+fn listen_for_changes(mut connection: PgConnection, url: &str, revision: &Weak<AtomicU64>) {
+    use postgres::fallible_iterator::FallibleIterator;
+    loop {
+        let Some(counter) = revision.upgrade() else { return };
+        let mut failed = false;
+        {
+            let mut notifications = connection.client().notifications();
+            let mut waiting = notifications.timeout_iter(Duration::from_secs(1));
+            loop {
+                match waiting.next() {
+                    // Each notice moves the revision on at once.
+                    Ok(Some(_)) => {
+                        counter.fetch_add(1, Ordering::AcqRel);
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "lost the store's change notices; connecting again");
+                        failed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        if failed || !connection.is_open() {
+            drop(counter);
+            std::thread::sleep(Duration::from_secs(1));
+            match PgConnection::connect(url).and_then(|mut c| {
+                c.client().batch_execute("LISTEN quotefeed_changes")?;
+                Ok(c)
+            }) {
+                Ok(c) => {
+                    connection = c;
+                    if let Some(counter) = revision.upgrade() {
+                        counter.fetch_add(1, Ordering::AcqRel);
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "could not listen for the store's change notices"),
+            }
+        }
+    }
+}
+
 /// Records a quote's hashtags for its `/tags/NAME` pages and feeds.
-fn tag_quote(tx: &Transaction<'_>, quote: &Quote) -> rusqlite::Result<()> {
+fn tag_quote(tx: &Connection<'_>, quote: &Quote) -> db::Result<()> {
     for tag in crate::model::hashtags(&quote.text) {
-        tx.execute("INSERT OR IGNORE INTO quote_tags (tag, quote_id) VALUES (?1, ?2)", params![tag, quote.id])?;
+        tx.execute(
+            "INSERT INTO quote_tags (tag, quote_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            params![tag, quote.id],
+        )?;
     }
     Ok(())
 }
@@ -760,7 +992,7 @@ impl QuoteFields {
         }
     }
 
-    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+    fn from_row(r: &db::Row) -> db::Result<Self> {
         Ok(QuoteFields {
             text: r.get(0)?,
             html: r.get(1)?,
@@ -787,25 +1019,29 @@ mod tests {
     #[test]
     fn a_run_is_leased_to_one_process_and_polled_once() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("q.db")).unwrap();
-        store.sync_sources([("news", "https://news.example/feed".to_string())]).unwrap();
-        // The run planned for 100: one takes it, the other finds it held.
-        assert_eq!(store.claim_source("news", "a", 100, 100, 160).unwrap(), SourceClaim::Claimed);
-        assert_eq!(store.claim_source("news", "b", 100, 101, 161).unwrap(), SourceClaim::Held { until: 160 });
-        // The holder renews and then polls; the other finds the run done.
-        assert!(store.renew_source_lease("news", "a", 180).unwrap());
-        assert!(!store.renew_source_lease("news", "b", 999).unwrap(), "b holds nothing");
-        polled(&store, 100, 400);
-        store.release_source("news", "a").unwrap();
-        assert_eq!(store.claim_source("news", "b", 100, 181, 241).unwrap(), SourceClaim::Polled { next_run_at: 400 });
-        // The next run: a dies holding it, and b takes it over when the lease runs out.
-        assert_eq!(store.claim_source("news", "a", 400, 400, 460).unwrap(), SourceClaim::Claimed);
-        assert_eq!(store.claim_source("news", "b", 400, 459, 519).unwrap(), SourceClaim::Held { until: 460 });
-        assert_eq!(store.claim_source("news", "b", 400, 460, 520).unwrap(), SourceClaim::Claimed);
-        // A poll that planned nothing later (an edited store, a clock set back) is not
-        // taken for this run's: following `Polled` always moves forward.
-        polled(&store, 500, 450);
-        assert_eq!(store.claim_source("news", "a", 480, 500, 560).unwrap(), SourceClaim::Held { until: 520 });
-        assert_eq!(store.claim_source("news", "b", 480, 500, 560).unwrap(), SourceClaim::Claimed);
+        for store in crate::store::testing::stores(dir.path()) {
+            store.sync_sources([("news", "https://news.example/feed".to_string())]).unwrap();
+            // The run planned for 100: one takes it, the other finds it held.
+            assert_eq!(store.claim_source("news", "a", 100, 100, 160).unwrap(), SourceClaim::Claimed);
+            assert_eq!(store.claim_source("news", "b", 100, 101, 161).unwrap(), SourceClaim::Held { until: 160 });
+            // The holder renews and then polls; the other finds the run done.
+            assert!(store.renew_source_lease("news", "a", 180).unwrap());
+            assert!(!store.renew_source_lease("news", "b", 999).unwrap(), "b holds nothing");
+            polled(&store, 100, 400);
+            store.release_source("news", "a").unwrap();
+            assert_eq!(
+                store.claim_source("news", "b", 100, 181, 241).unwrap(),
+                SourceClaim::Polled { next_run_at: 400 }
+            );
+            // The next run: a dies holding it, and b takes it over when the lease runs out.
+            assert_eq!(store.claim_source("news", "a", 400, 400, 460).unwrap(), SourceClaim::Claimed);
+            assert_eq!(store.claim_source("news", "b", 400, 459, 519).unwrap(), SourceClaim::Held { until: 460 });
+            assert_eq!(store.claim_source("news", "b", 400, 460, 520).unwrap(), SourceClaim::Claimed);
+            // A poll that planned nothing later (an edited store, a clock set back) is not
+            // taken for this run's: following `Polled` always moves forward.
+            polled(&store, 500, 450);
+            assert_eq!(store.claim_source("news", "a", 480, 500, 560).unwrap(), SourceClaim::Held { until: 520 });
+            assert_eq!(store.claim_source("news", "b", 480, 500, 560).unwrap(), SourceClaim::Claimed);
+        }
     }
 }

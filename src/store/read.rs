@@ -1,8 +1,7 @@
 //! What the publishers read: quotes with the articles that cite them, sources with
 //! their state, authors.
 
-use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use super::db::{self, Connection, OptionalExtension, Row, Value, params};
 
 use super::{Result, Store};
 use crate::model::{Author, Platform, Quote};
@@ -164,7 +163,7 @@ pub const RECENT_FOR_PINNING: i64 = 1000;
 const QUOTE_COLUMNS: &str = "q.id, q.text, q.html, q.author_name, q.author_handle, q.author_url, q.platform, q.url, \
      q.published, q.links, q.cited_at, q.first_seen_at, q.updated_at, q.resolved";
 
-fn published_quote(row: &Row<'_>) -> rusqlite::Result<PublishedQuote> {
+fn published_quote(row: &Row) -> db::Result<PublishedQuote> {
     let platform: String = row.get(6)?;
     let links: String = row.get(9)?;
     Ok(PublishedQuote {
@@ -194,7 +193,7 @@ const SOURCE_SUMMARY: &str =
         (SELECT MAX(sq.cited_at) FROM source_quotes sq WHERE sq.source = s.name), s.lease_owner, s.lease_until
      FROM sources s";
 
-fn source_summary(r: &Row<'_>) -> rusqlite::Result<SourceSummary> {
+fn source_summary(r: &Row) -> db::Result<SourceSummary> {
     Ok(SourceSummary {
         name: r.get(0)?,
         url: r.get(1)?,
@@ -216,7 +215,7 @@ fn source_summary(r: &Row<'_>) -> rusqlite::Result<SourceSummary> {
 }
 
 /// Fills in the citations of the quotes, in one query.
-fn add_citations(connection: &Connection, quotes: &mut [PublishedQuote]) -> rusqlite::Result<()> {
+fn add_citations(connection: &Connection<'_>, quotes: &mut [PublishedQuote]) -> db::Result<()> {
     if quotes.is_empty() {
         return Ok(());
     }
@@ -227,8 +226,8 @@ fn add_citations(connection: &Connection, quotes: &mut [PublishedQuote]) -> rusq
          WHERE c.quote_id IN ({placeholders})
          ORDER BY COALESCE(a.published_at, a.first_seen_at), a.id"
     );
-    let mut statement = connection.prepare(&sql)?;
-    let rows = statement.query_map(params_from_iter(quotes.iter().map(|q| q.quote.id.as_str())), |r| {
+    let ids: Vec<Value> = quotes.iter().map(|q| Value::from(q.quote.id.as_str())).collect();
+    let rows = connection.query_map(&sql, ids, |r| {
         Ok((
             r.get::<_, String>(0)?,
             CitingArticle {
@@ -242,8 +241,7 @@ fn add_citations(connection: &Connection, quotes: &mut [PublishedQuote]) -> rusq
             },
         ))
     })?;
-    for row in rows {
-        let (quote_id, citation) = row?;
+    for (quote_id, citation) in rows {
         if let Some(quote) = quotes.iter_mut().find(|q| q.quote.id == quote_id) {
             if quote.quote.context.is_none() {
                 quote.quote.context = citation.context.clone();
@@ -277,10 +275,7 @@ impl Store {
     /// The quotes a query of [`QUOTE_COLUMNS`] selects, with their citations.
     fn quotes_with_citations(&self, sql: &str, values: Vec<Value>) -> Result<Vec<PublishedQuote>> {
         self.read(|c| {
-            let mut quotes: Vec<PublishedQuote> = c
-                .prepare_cached(sql)?
-                .query_map(params_from_iter(values), published_quote)?
-                .collect::<rusqlite::Result<_>>()?;
+            let mut quotes = c.query_map(sql, values, published_quote)?;
             add_citations(c, &mut quotes)?;
             Ok(quotes)
         })
@@ -306,14 +301,14 @@ impl Store {
     /// source, an index range for an author or a hashtag.
     pub fn count_quotes(&self, selection: Selection<'_>) -> Result<i64> {
         self.read(|c| match selection {
-            Selection::All => c.query_row("SELECT value FROM counters WHERE name = 'quotes'", [], |r| r.get(0)),
+            Selection::All => c.query_row("SELECT value FROM counters WHERE name = 'quotes'", (), |r| r.get(0)),
             Selection::Source(name) => c
                 .query_row("SELECT quote_count FROM sources WHERE name = ?1", [name], |r| r.get(0))
                 .optional()
                 .map(Option::unwrap_or_default),
             _ => {
                 let (rows, values, _) = selection.rows();
-                c.query_row(&format!("SELECT COUNT(*) {rows}"), params_from_iter(values), |r| r.get(0))
+                c.query_row(&format!("SELECT COUNT(*) {rows}"), values, |r| r.get(0))
             }
         })
     }
@@ -332,9 +327,7 @@ impl Store {
 
     /// Every source the store knows, by name, with its state and quote count.
     pub fn sources(&self) -> Result<Vec<SourceSummary>> {
-        self.read(|c| {
-            c.prepare_cached(&format!("{SOURCE_SUMMARY} ORDER BY s.name"))?.query_map([], source_summary)?.collect()
-        })
+        self.read(|c| c.query_map(&format!("{SOURCE_SUMMARY} ORDER BY s.name"), (), source_summary))
     }
 
     /// One source with its state and quote count, if the store knows it.
@@ -346,7 +339,7 @@ impl Store {
     pub fn author(&self, platform: Platform, handle: &str) -> Result<Option<AuthorSummary>> {
         self.read(|c| {
             c.query_row(
-                "SELECT author_handle, MAX(author_name), COUNT(*) FROM quotes
+                "SELECT MIN(author_handle), MAX(author_name), COUNT(*) FROM quotes
                  WHERE platform = ?1 AND author_handle = ?2 COLLATE NOCASE GROUP BY author_handle COLLATE NOCASE",
                 params![platform.as_str(), handle],
                 |r| Ok(AuthorSummary { platform, handle: r.get(0)?, name: r.get(1)?, quotes: r.get(2)? }),
@@ -367,21 +360,20 @@ impl Store {
     /// Every hashtag, most used first.
     pub fn tags(&self) -> Result<Vec<TagSummary>> {
         self.read(|c| {
-            let mut statement =
-                c.prepare_cached("SELECT tag, COUNT(*) FROM quote_tags GROUP BY tag ORDER BY COUNT(*) DESC, tag")?;
-            statement.query_map([], |r| Ok(TagSummary { name: r.get(0)?, quotes: r.get(1)? }))?.collect()
+            c.query_map("SELECT tag, COUNT(*) FROM quote_tags GROUP BY tag ORDER BY COUNT(*) DESC, tag", (), |r| {
+                Ok(TagSummary { name: r.get(0)?, quotes: r.get(1)? })
+            })
         })
     }
 
     /// Everyone quoted (with a handle), most quoted first.
     pub fn authors(&self) -> Result<Vec<AuthorSummary>> {
         self.read(|c| {
-            let mut statement = c.prepare_cached(
-                "SELECT platform, author_handle, MAX(author_name), COUNT(*) FROM quotes WHERE author_handle IS NOT NULL
-                 GROUP BY platform, author_handle COLLATE NOCASE ORDER BY COUNT(*) DESC, author_handle",
-            )?;
-            statement
-                .query_map([], |r| {
+            c.query_map(
+                "SELECT platform, MIN(author_handle), MAX(author_name), COUNT(*) FROM quotes WHERE author_handle IS NOT NULL
+                 GROUP BY platform, author_handle COLLATE NOCASE ORDER BY COUNT(*) DESC, 2",
+                (),
+                |r| {
                     let platform: String = r.get(0)?;
                     Ok(AuthorSummary {
                         platform: Platform::parse(&platform).unwrap_or(Platform::Blockquote),
@@ -389,17 +381,15 @@ impl Store {
                         name: r.get(2)?,
                         quotes: r.get(3)?,
                     })
-                })?
-                .collect()
+                },
+            )
         })
     }
 
     /// Articles stored per source.
     pub fn article_counts(&self) -> Result<Vec<(String, i64)>> {
         self.read(|c| {
-            c.prepare_cached("SELECT name, article_count FROM sources")?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect()
+            c.query_map("SELECT name, article_count FROM sources ORDER BY name", (), |r| Ok((r.get(0)?, r.get(1)?)))
         })
     }
 
@@ -407,19 +397,18 @@ impl Store {
     /// (Unix seconds): `(source, day, quotes)`.
     pub fn quotes_found_per_day(&self, since: i64) -> Result<Vec<(String, i64, i64)>> {
         self.read(|c| {
-            c.prepare_cached("SELECT source, day, quotes FROM source_days WHERE day >= ?1 / 86400 AND quotes > 0")?
-                .query_map([since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect()
+            c.query_map(
+                "SELECT source, day, quotes FROM source_days WHERE day >= CAST(?1 AS BIGINT) / 86400 AND quotes > 0
+                 ORDER BY day, source",
+                [since],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
         })
     }
 
     /// Every quote id, newest first.
     pub fn quote_ids(&self) -> Result<Vec<String>> {
-        self.read(|c| {
-            c.prepare_cached("SELECT id FROM quotes ORDER BY cited_at DESC, seq DESC")?
-                .query_map([], |r| r.get(0))?
-                .collect()
-        })
+        self.read(|c| c.query_map("SELECT id FROM quotes ORDER BY cited_at DESC, seq DESC", (), |r| r.get(0)))
     }
 }
 
@@ -447,23 +436,24 @@ mod tests {
     #[test]
     fn the_most_cited_quotes_come_first() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("q.db")).unwrap();
-        store.sync_sources([("news", "https://news.example/feed".to_string())]).unwrap();
-        let article = |guid: &str| ArticleRecord {
-            guid: guid.into(),
-            url: None,
-            title: None,
-            published_at: None,
-            content_hash: guid.into(),
-        };
-        // "a" is cited by two articles, "b" and "c" (newer) by one each.
-        store.commit_article("news", &article("1"), &[quote("a"), quote("b")], 10).unwrap();
-        store.commit_article("news", &article("2"), &[quote("a"), quote("c")], 20).unwrap();
-        let ids = |limit| -> Vec<String> {
-            store.most_cited_quotes(Selection::All, limit).unwrap().into_iter().map(|q| q.quote.id).collect()
-        };
-        assert_eq!(ids(5), vec!["a", "c", "b"]);
-        assert_eq!(ids(1), vec!["a"]);
+        for store in crate::store::testing::stores(dir.path()) {
+            store.sync_sources([("news", "https://news.example/feed".to_string())]).unwrap();
+            let article = |guid: &str| ArticleRecord {
+                guid: guid.into(),
+                url: None,
+                title: None,
+                published_at: None,
+                content_hash: guid.into(),
+            };
+            // "a" is cited by two articles, "b" and "c" (newer) by one each.
+            store.commit_article("news", &article("1"), &[quote("a"), quote("b")], 10).unwrap();
+            store.commit_article("news", &article("2"), &[quote("a"), quote("c")], 20).unwrap();
+            let ids = |limit| -> Vec<String> {
+                store.most_cited_quotes(Selection::All, limit).unwrap().into_iter().map(|q| q.quote.id).collect()
+            };
+            assert_eq!(ids(5), vec!["a", "c", "b"]);
+            assert_eq!(ids(1), vec!["a"]);
+        }
     }
 
     fn article(guid: &str) -> ArticleRecord {
@@ -475,7 +465,7 @@ mod tests {
         let mut counts = vec![(
             "all".to_string(),
             store.count_quotes(Selection::All).unwrap(),
-            store.read(|c| c.query_row("SELECT COUNT(*) FROM quotes", [], |r| r.get(0))).unwrap(),
+            store.read(|c| c.query_row("SELECT COUNT(*) FROM quotes", (), |r| r.get(0))).unwrap(),
         )];
         for source in ["news", "wire"] {
             let counted: i64 = store
@@ -505,63 +495,65 @@ mod tests {
     #[test]
     fn kept_counts_follow_citations_as_they_come_and_go() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("q.db")).unwrap();
-        store
-            .sync_sources([("news", "https://news.example/feed".to_string()), ("wire", "https://wire.example/".into())])
-            .unwrap();
-        let check = |expected: [i64; 3]| {
-            let counts = counts(&store);
-            for (name, kept, counted) in &counts {
-                assert_eq!(kept, counted, "{name}: {counts:?}");
-            }
-            assert_eq!(counts.iter().map(|c| c.1).collect::<Vec<_>>(), expected, "{counts:?}");
-        };
-        store.commit_article("news", &article("1"), &[quote("a"), quote("b")], 10).unwrap();
-        store.commit_article("news", &article("2"), &[quote("a"), quote("c")], 20).unwrap();
-        check([3, 3, 0]);
-        store.commit_article("wire", &article("3"), &[quote("a")], 30).unwrap();
-        check([3, 3, 1]);
-        // An earlier citation of "b" (by wire) moves its date on news's list too.
-        store.commit_article("wire", &article("4"), &[quote("b")], 5).unwrap();
-        let dated: i64 = store
-            .read(|c| {
-                c.query_row("SELECT cited_at FROM source_quotes WHERE source = 'news' AND quote_id = 'b'", [], |r| {
-                    r.get(0)
+        for store in crate::store::testing::stores(dir.path()) {
+            store
+                .sync_sources([
+                    ("news", "https://news.example/feed".to_string()),
+                    ("wire", "https://wire.example/".into()),
+                ])
+                .unwrap();
+            let check = |expected: [i64; 3]| {
+                let counts = counts(&store);
+                for (name, kept, counted) in &counts {
+                    assert_eq!(kept, counted, "{name}: {counts:?}");
+                }
+                assert_eq!(counts.iter().map(|c| c.1).collect::<Vec<_>>(), expected, "{counts:?}");
+            };
+            store.commit_article("news", &article("1"), &[quote("a"), quote("b")], 10).unwrap();
+            store.commit_article("news", &article("2"), &[quote("a"), quote("c")], 20).unwrap();
+            check([3, 3, 0]);
+            store.commit_article("wire", &article("3"), &[quote("a")], 30).unwrap();
+            check([3, 3, 1]);
+            // An earlier citation of "b" (by wire) moves its date on news's list too.
+            store.commit_article("wire", &article("4"), &[quote("b")], 5).unwrap();
+            let dated: i64 = store
+                .read(|c| {
+                    c.query_row(
+                        "SELECT cited_at FROM source_quotes WHERE source = 'news' AND quote_id = 'b'",
+                        (),
+                        |r| r.get(0),
+                    )
                 })
-            })
-            .unwrap();
-        assert_eq!(dated, 5);
-        store.commit_article("wire", &article("4"), &[], 6).unwrap();
-        check([3, 3, 1]);
-        // "a" leaves article 1 but is still cited by 2: news keeps it.
-        store.commit_article("news", &article("1"), &[quote("b")], 40).unwrap();
-        check([3, 3, 1]);
-        // "a" leaves article 2 too: news no longer has it; wire does, so it stays.
-        store.commit_article("news", &article("2"), &[quote("c")], 50).unwrap();
-        check([3, 2, 1]);
-        let newest = |source: &str| store.source(source).unwrap().unwrap().newest_quote_at;
-        assert_eq!(newest("wire"), Some(10), "the date \"a\" was first cited");
-        // The last citation of "a" goes: the quote is deleted everywhere.
-        store.commit_article("wire", &article("3"), &[], 60).unwrap();
-        check([2, 2, 0]);
-        assert_eq!(newest("wire"), None);
-        let page: Vec<String> = store
-            .published_quotes_page(Selection::Source("news"), 0, 10)
-            .unwrap()
-            .into_iter()
-            .map(|q| q.quote.id)
-            .collect();
-        assert_eq!(page, vec!["c", "b"]);
+                .unwrap();
+            assert_eq!(dated, 5);
+            store.commit_article("wire", &article("4"), &[], 6).unwrap();
+            check([3, 3, 1]);
+            // "a" leaves article 1 but is still cited by 2: news keeps it.
+            store.commit_article("news", &article("1"), &[quote("b")], 40).unwrap();
+            check([3, 3, 1]);
+            // "a" leaves article 2 too: news no longer has it; wire does, so it stays.
+            store.commit_article("news", &article("2"), &[quote("c")], 50).unwrap();
+            check([3, 2, 1]);
+            let newest = |source: &str| store.source(source).unwrap().unwrap().newest_quote_at;
+            assert_eq!(newest("wire"), Some(10), "the date \"a\" was first cited");
+            // The last citation of "a" goes: the quote is deleted everywhere.
+            store.commit_article("wire", &article("3"), &[], 60).unwrap();
+            check([2, 2, 0]);
+            assert_eq!(newest("wire"), None);
+            let page: Vec<String> = store
+                .published_quotes_page(Selection::Source("news"), 0, 10)
+                .unwrap()
+                .into_iter()
+                .map(|q| q.quote.id)
+                .collect();
+            assert_eq!(page, vec!["c", "b"]);
+        }
     }
 
     /// The plan SQLite chooses for a query, one step a line.
     fn plan(store: &Store, sql: &str, values: Vec<Value>) -> String {
         store
-            .read(|c| {
-                c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?
-                    .query_map(params_from_iter(values), |r| r.get::<_, String>(3))?
-                    .collect::<rusqlite::Result<Vec<_>>>()
-            })
+            .read(|c| c.query_map(&format!("EXPLAIN QUERY PLAN {sql}"), values, |r| r.get::<_, String>(3)))
             .unwrap()
             .join("\n")
     }
