@@ -57,7 +57,7 @@ impl Shared {
             Shared::Sqlite(path) => {
                 rusqlite::Connection::open(path).and_then(|c| c.query_row(sql, [], |r| r.get(0))).unwrap_or(0)
             }
-            Shared::Postgres(url) => postgres::Client::connect(url, postgres::NoTls)
+            Shared::Postgres(url) => ::postgres::Client::connect(url, ::postgres::NoTls)
                 .and_then(|mut c| c.query_one(sql, &[]))
                 .map_or(0, |row| row.get(0)),
         }
@@ -70,7 +70,7 @@ impl Shared {
                 .unwrap()
                 .query_row("SELECT lease_owner FROM sources", [], |r| r.get(0))
                 .unwrap(),
-            Shared::Postgres(url) => postgres::Client::connect(url, postgres::NoTls)
+            Shared::Postgres(url) => ::postgres::Client::connect(url, ::postgres::NoTls)
                 .unwrap()
                 .query_one("SELECT lease_owner FROM sources", &[])
                 .unwrap()

@@ -587,3 +587,49 @@ mod tests {
         assert!(sources.contains("source_quotes_by_date"), "{sources}");
     }
 }
+
+#[cfg(all(test, feature = "interop"))]
+mod postgres_tests {
+    use super::*;
+    use crate::store::Location;
+    use crate::store::testing::Postgres;
+
+    /// PostgreSQL's plan for a query, as `EXPLAIN` prints it.
+    fn plan(store: &Store, sql: &str, values: Vec<Value>) -> String {
+        store
+            .read(|c| {
+                // Only the indexes' own order may serve the query: no scan of the
+                // whole table, no sort (on a table this small the planner would
+                // otherwise rather read it all).
+                c.execute_batch("SET enable_seqscan = off; SET enable_sort = off")?;
+                let plan = c.query_map(&format!("EXPLAIN {sql}"), values, |r| r.get::<_, String>(0));
+                c.execute_batch("RESET enable_seqscan; RESET enable_sort")?;
+                plan
+            })
+            .unwrap()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_hot_queries_read_an_index_range_on_postgres_too() {
+        let store = Store::open_at(&Location::Postgres(Postgres::shared().new_database())).unwrap();
+        store.sync_sources([("news", "https://news.example/feed".to_string())]).unwrap();
+        let page = |selection: Selection<'_>| {
+            let (rows, mut values, newest) = selection.rows();
+            values.extend([Value::from(50), Value::from(0)]);
+            plan(&store, &format!("SELECT {QUOTE_COLUMNS} {rows} ORDER BY {newest} LIMIT ? OFFSET ?"), values)
+        };
+        for (selection, index) in
+            [(Selection::All, "quotes_by_date"), (Selection::Source("news"), "source_quotes_by_date")]
+        {
+            let plan = page(selection);
+            assert!(plan.contains(&format!("Index Scan using {index}")), "{selection:?}: {plan}");
+            assert!(!plan.contains("Sort") && !plan.contains("Seq Scan"), "{selection:?}: {plan}");
+        }
+        let author = page(Selection::Author { platform: Platform::Twitter, handle: "h" });
+        assert!(author.contains("quotes_by_author"), "{author}");
+        let sources = plan(&store, SOURCE_SUMMARY, Vec::new());
+        assert!(!sources.contains("citations"), "{sources}");
+        assert!(sources.contains("source_quotes_by_date"), "{sources}");
+    }
+}
