@@ -4,7 +4,9 @@
 //! page, `/feeds/all.atom`, a source's feed and page, an author's feed and page and
 //! an outbox page — and the store's bytes per quote.
 //!
-//! Run with `cargo bench --bench store_scale` (`QUOTES=1000000` for the million).
+//! Run with `cargo bench --bench store_scale` (`QUOTES=1000000` for the million);
+//! `STORE=postgres cargo bench --features interop --bench store_scale` for
+//! PostgreSQL (the tests' own server, on loopback).
 //! Each document is rendered 7 times; the median is reported.
 
 use std::time::{Duration, Instant};
@@ -12,7 +14,7 @@ use std::time::{Duration, Instant};
 use quotefeed::model::{Author, Platform, Quote};
 use quotefeed::publish::site::{self, FeedRequest};
 use quotefeed::publish::{FeedKind, Format};
-use quotefeed::store::{ArticleRecord, Selection, Store};
+use quotefeed::store::{ArticleRecord, Location, Selection, Store};
 use url::Url;
 
 const SOURCES: usize = 10;
@@ -63,6 +65,25 @@ fn time(label: &str, mut render: impl FnMut() -> usize) {
     println!("{label:<28} {:>8.2} ms  ({bytes} bytes)", median(times).as_secs_f64() * 1000.0);
 }
 
+/// The store's size on disk: the SQLite file (its write-ahead log folded in), or
+/// the PostgreSQL database (after a VACUUM, so dead rows are not counted).
+fn store_bytes(location: &Location, dir: &std::path::Path) -> u64 {
+    match location {
+        Location::Sqlite(path) => {
+            if path.exists() {
+                rusqlite::Connection::open(path).unwrap().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+            }
+            std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()?.metadata().ok()).map(|m| m.len()).sum()
+        }
+        Location::Postgres(url) => {
+            let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            client.batch_execute("VACUUM ANALYZE").unwrap();
+            let size: i64 = client.query_one("SELECT pg_database_size(current_database())", &[]).unwrap().get(0);
+            size as u64
+        }
+    }
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return; // `cargo bench -- --list`
@@ -70,7 +91,15 @@ fn main() {
     let quotes: usize = std::env::var("QUOTES").ok().and_then(|q| q.parse().ok()).unwrap_or(100_000);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("scale.db");
-    let store = Store::open(&path).unwrap();
+    let location = match std::env::var("STORE").as_deref() {
+        #[cfg(feature = "interop")]
+        Ok("postgres") => Location::Postgres(quotefeed::store::testing::Postgres::shared().new_database()),
+        #[cfg(not(feature = "interop"))]
+        Ok("postgres") => panic!("STORE=postgres needs --features interop (the tests' PostgreSQL server)"),
+        _ => Location::Sqlite(path.clone()),
+    };
+    let empty_size = store_bytes(&location, dir.path());
+    let store = Store::open_at(&location).unwrap();
     store.set_federating(true);
     let names: Vec<String> = (0..SOURCES).map(|s| format!("source{s}")).collect();
     store.sync_sources(names.iter().map(|n| (n.as_str(), format!("https://{n}.example/feed.xml")))).unwrap();
@@ -97,11 +126,8 @@ fn main() {
         quotes as f64 / elapsed.as_secs_f64()
     );
     drop(store);
-    // The write-ahead log folded into the database, so the file is the store.
-    rusqlite::Connection::open(&path).unwrap().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
-    let store = Store::open(&path).unwrap();
-    let bytes: u64 =
-        std::fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()?.metadata().ok()).map(|m| m.len()).sum();
+    let bytes = store_bytes(&location, dir.path()) - empty_size;
+    let store = Store::open_at(&location).unwrap();
     println!("store: {bytes} bytes, {:.0} bytes per quote", bytes as f64 / quotes as f64);
 
     let base = Url::parse("https://quotes.example/").unwrap();

@@ -28,6 +28,7 @@ enum Shared {
     /// A SQLite file.
     Sqlite(PathBuf),
     /// A PostgreSQL database, by URL.
+    #[cfg_attr(not(feature = "interop"), allow(dead_code))]
     Postgres(String),
 }
 
@@ -217,12 +218,12 @@ fn a_poller_stores_and_a_web_process_serves_it_within_a_second(store: Shared) {
     let (web_port, poller_port) = (free_port(), free_port());
     let web_base = format!("http://127.0.0.1:{web_port}/");
     let web = process(&store, web_port, &web_base, "web", "", &list);
-    let _web = start(&web, web_port, true);
+    let mut web_process = start(&web, web_port, true);
     // Nothing is polled before the poller starts: the web process does not poll.
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(remote.hits("/feed0.xml"), 0, "a web process polls nothing");
     let poller = process(&store, poller_port, &web_base, "poller", "", &list);
-    let _poller = start(&poller, poller_port, false);
+    let mut poller_process = start(&poller, poller_port, false);
     assert!(std::net::TcpStream::connect(("127.0.0.1", poller_port)).is_err(), "a poller does not listen");
     // The feed changes while both run: the poller stores the new quote at its next
     // run, and the web process serves it about a second later.
@@ -241,6 +242,13 @@ fn a_poller_stores_and_a_web_process_serves_it_within_a_second(store: Shared) {
         Shared::Postgres(_) => Duration::from_secs(1),
     };
     assert!(delay < within, "served {delay:?} after it was stored");
+    // Both stop cleanly, closing their database connections.
+    for (name, process) in [("web", &mut web_process), ("poller", &mut poller_process)] {
+        process.signal("TERM");
+        let (code, log) = process.wait(Duration::from_secs(15));
+        assert_eq!(code, Some(0), "the {name} process exits 0 on SIGTERM; log:\n{log}");
+        assert!(!log.contains("panicked"), "{name}: {log}");
+    }
 }
 
 /// Feed 0 with a newer article quoting statement 1 before its own.

@@ -264,32 +264,44 @@ impl<T> OptionalExtension<T> for Result<T> {
 /// A PostgreSQL connection with the statements it has prepared (a prepared
 /// statement saves a round trip each time it runs again).
 pub struct PgConnection {
-    client: postgres::Client,
+    client: Option<postgres::Client>,
     statements: HashMap<String, postgres::Statement>,
+}
+
+/// `postgres::Client` closes its connection by blocking on its own runtime, which
+/// panics on an async thread (the store is dropped there when the daemon stops):
+/// such a drop is done on a thread of its own.
+impl Drop for PgConnection {
+    fn drop(&mut self) {
+        let Some(client) = self.client.take() else { return };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let _ = std::thread::spawn(move || drop(client)).join();
+        }
+    }
 }
 
 impl PgConnection {
     /// Connects to `url`.
     pub fn connect(url: &str) -> Result<PgConnection> {
         let client = postgres::Client::connect(url, postgres::NoTls)?;
-        Ok(PgConnection { client, statements: HashMap::new() })
+        Ok(PgConnection { client: Some(client), statements: HashMap::new() })
     }
 
     /// The client, for what this module does not cover (transactions, `LISTEN`).
     pub fn client(&mut self) -> &mut postgres::Client {
-        &mut self.client
+        self.client.as_mut().expect("the client is taken only when dropped")
     }
 
     /// Whether the connection is still usable (it goes back to the pool).
     pub fn is_open(&self) -> bool {
-        !self.client.is_closed()
+        self.client.as_ref().is_some_and(|c| !c.is_closed())
     }
 
     fn statement(&mut self, sql: &str) -> Result<postgres::Statement> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self.client.prepare(&postgres_sql(sql))?;
+        let statement = self.client().prepare(&postgres_sql(sql))?;
         if self.statements.len() > 256 {
             self.statements.clear();
         }
@@ -324,7 +336,7 @@ impl Connection<'_> {
             Connection::Postgres(c) => {
                 let mut c = c.borrow_mut();
                 let statement = c.statement(sql)?;
-                let changed = c.client.execute(&statement, &pg_params(&values))?;
+                let changed = c.client().execute(&statement, &pg_params(&values))?;
                 Ok(usize::try_from(changed).unwrap_or(usize::MAX))
             }
         }
@@ -349,7 +361,7 @@ impl Connection<'_> {
             Connection::Postgres(c) => {
                 let mut c = c.borrow_mut();
                 let statement = c.statement(sql)?;
-                let rows = c.client.query(&statement, &pg_params(&values))?;
+                let rows = c.client().query(&statement, &pg_params(&values))?;
                 let names: Arc<[String]> = statement.columns().iter().map(|c| c.name().to_string()).collect();
                 rows.iter()
                     .map(|row| {
@@ -382,7 +394,7 @@ impl Connection<'_> {
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match self {
             Connection::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Connection::Postgres(c) => Ok(c.borrow_mut().client.batch_execute(sql)?),
+            Connection::Postgres(c) => Ok(c.borrow_mut().client().batch_execute(sql)?),
         }
     }
 }

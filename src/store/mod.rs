@@ -97,11 +97,14 @@ fn without_password(url: &str) -> String {
     }
 }
 
-/// The database behind a store.
+/// A source's row as a claim reads it: next run, last attempt, lease holder, lease end.
+type ClaimRow = (Option<i64>, Option<i64>, Option<String>, Option<i64>);
+
+/// The database behind a store (boxed where large: one of them is made per store).
 enum Backend {
     Sqlite {
         path: PathBuf,
-        writer: Mutex<rusqlite::Connection>,
+        writer: Box<Mutex<rusqlite::Connection>>,
         readers: Mutex<Vec<rusqlite::Connection>>,
         /// A connection kept only to notice commits by other processes, and the
         /// `PRAGMA data_version` it last saw.
@@ -326,7 +329,7 @@ impl Store {
                 schema::migrate(&mut writer).map_err(|e| error(e.into()))?;
                 Backend::Sqlite {
                     path: path.clone(),
-                    writer: Mutex::new(writer),
+                    writer: Box::new(Mutex::new(writer)),
                     readers: Mutex::new(Vec::new()),
                     watcher: Mutex::new(None),
                 }
@@ -564,7 +567,7 @@ impl Store {
     /// but reads it as held for a second more.
     pub fn claim_source(&self, name: &str, owner: &str, due: i64, now: i64, until: i64) -> Result<SourceClaim> {
         self.lease_write(|tx| {
-            let row: Option<(Option<i64>, Option<i64>, Option<String>, Option<i64>)> = tx
+            let row: Option<ClaimRow> = tx
                 .query_row(
                     "SELECT next_run_at, last_attempt_at, lease_owner, lease_until FROM sources WHERE name = ?1
                      FOR UPDATE SKIP LOCKED",

@@ -85,7 +85,7 @@ impl Postgres {
 "{bin}/initdb" -D "{dir}/data" -U quotefeed --auth=trust -E UTF8 --locale=C.UTF-8 >"{dir}/initdb.log" 2>&1 \
   || {{ cat "{dir}/initdb.log" >&2; exit 1; }}
 "{bin}/postgres" -D "{dir}/data" -p {port} -k "{dir}" -c listen_addresses=127.0.0.1 -c max_connections=400 \
-  -c fsync=off -c synchronous_commit=off -c full_page_writes=off >"{dir}/server.log" 2>&1 &
+  -c shared_preload_libraries=pg_stat_statements -c fsync=off -c synchronous_commit=off -c full_page_writes=off >"{dir}/server.log" 2>&1 &
 server=$!
 echo started
 cat >/dev/null || true
@@ -141,6 +141,9 @@ rm -rf "{dir}"
         let name = format!("test_{}", NEXT.fetch_add(1, Ordering::Relaxed));
         let mut client = postgres::Client::connect(&self.url("postgres"), postgres::NoTls).expect("connects");
         client.batch_execute(&format!("CREATE DATABASE {name}")).expect("CREATE DATABASE");
+        // The benchmarks count the statements each process ran.
+        let mut database = postgres::Client::connect(&self.url(&name), postgres::NoTls).expect("connects");
+        database.batch_execute("CREATE EXTENSION pg_stat_statements").expect("pg_stat_statements");
         self.url(&name)
     }
 }
