@@ -660,7 +660,9 @@ impl Config {
                 // A URL wins over a path, so QUOTEFEED_STORAGE_URL moves a configuration
                 // that names a file onto PostgreSQL.
                 url: match &raw.storage.url {
-                    Some(url) => Some(postgres_url(url).or_else(|e| here.error(url.span(), "[storage] url", e))?),
+                    Some(url) => {
+                        Some(postgres_url(url.get_ref()).or_else(|e| here.error(url.span(), "[storage] url", e))?)
+                    }
                     None => None,
                 },
             },
@@ -680,13 +682,12 @@ impl Config {
 
 /// A PostgreSQL URL, checked: `postgres://` or `postgresql://`, in the form
 /// the PostgreSQL client reads.
-fn postgres_url(url: &Spanned<String>) -> Result<String, String> {
-    let url = url.get_ref();
+pub(crate) fn postgres_url(url: &str) -> Result<String, String> {
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         return Err("must be a postgres:// URL".to_string());
     }
     url.parse::<postgres::Config>().map_err(|e| format!("not a PostgreSQL URL: {e}"))?;
-    Ok(url.clone())
+    Ok(url.to_string())
 }
 
 /// How an environment variable's value is written into the configuration.

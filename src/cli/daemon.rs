@@ -235,10 +235,10 @@ pub(crate) fn migrate(args: MigrateArgs) -> ExitCode {
     if matches!(from, crate::store::Location::Postgres(_)) {
         return fail(format!("the configured store is already PostgreSQL ({})", from.display()), EXIT_UNREADABLE);
     }
-    if !args.to.starts_with("postgres://") && !args.to.starts_with("postgresql://") {
-        return fail(format!("--to {}: must be a postgres:// URL", args.to), EXIT_UNREADABLE);
-    }
-    let to = crate::store::Location::Postgres(args.to.clone());
+    let to = match crate::config::postgres_url(&args.to) {
+        Ok(url) => crate::store::Location::Postgres(url),
+        Err(e) => return fail(format!("--to: {e}"), EXIT_UNREADABLE),
+    };
     let (source, target) = match (crate::store::Store::open_at(&from), crate::store::Store::open_at(&to)) {
         (Ok(source), Ok(target)) => (source, target),
         (Err(e), _) | (_, Err(e)) => return fail(e, 1),

@@ -47,9 +47,11 @@ pub enum Error {
 /// PostgreSQL's own message when it sent one (the `Display` of `postgres::Error`
 /// says only "db error").
 fn postgres_message(error: &postgres::Error) -> String {
-    match error.as_db_error() {
-        Some(db) => format!("{}: {}", db.severity(), db.message()),
-        None => error.to_string(),
+    match (error.as_db_error(), std::error::Error::source(error)) {
+        (Some(db), _) => format!("{}: {}", db.severity(), db.message()),
+        // "error connecting to server: Connection refused (os error 111)"
+        (None, Some(cause)) => format!("{error}: {cause}"),
+        (None, None) => error.to_string(),
     }
 }
 

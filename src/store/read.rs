@@ -412,6 +412,23 @@ impl Store {
     }
 }
 
+/// The queries whose plans the tests check, on both databases: a page of every
+/// quote, of a source's (`news`), of an author's, and the source list.
+#[cfg(test)]
+fn hot_queries() -> [(String, Vec<Value>); 4] {
+    let page = |selection: Selection<'_>| {
+        let (rows, mut values, newest) = selection.rows();
+        values.extend([Value::from(50), Value::from(0)]);
+        (format!("SELECT {QUOTE_COLUMNS} {rows} ORDER BY {newest} LIMIT ? OFFSET ?"), values)
+    };
+    [
+        page(Selection::All),
+        page(Selection::Source("news")),
+        page(Selection::Author { platform: Platform::Twitter, handle: "h" }),
+        (SOURCE_SUMMARY.to_string(), Vec::new()),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -564,25 +581,16 @@ mod tests {
         let store = Store::open(&dir.path().join("q.db")).unwrap();
         store.sync_sources([("news", "https://news.example/feed".to_string())]).unwrap();
         store.read(|c| c.execute_batch("ANALYZE")).unwrap();
-        let page = |selection: Selection<'_>| {
-            let (rows, mut values, newest) = selection.rows();
-            values.extend([Value::from(50), Value::from(0)]);
-            plan(&store, &format!("SELECT {QUOTE_COLUMNS} {rows} ORDER BY {newest} LIMIT ? OFFSET ?"), values)
-        };
+        let [all, source, author, sources] = hot_queries().map(|(sql, values)| plan(&store, &sql, values));
         // Every quote and a source's: walked in date order along an index, no sort.
-        for (selection, index) in
-            [(Selection::All, "quotes_by_date"), (Selection::Source("news"), "source_quotes_by_date")]
-        {
-            let plan = page(selection);
-            assert!(plan.contains(index), "{selection:?}: {plan}");
-            assert!(!plan.contains("TEMP B-TREE"), "{selection:?} sorts: {plan}");
+        for (plan, index) in [(all, "quotes_by_date"), (source, "source_quotes_by_date")] {
+            assert!(plan.contains(index), "{plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "sorts: {plan}");
         }
         // An author's: an index range of that author.
-        let author = page(Selection::Author { platform: Platform::Twitter, handle: "h" });
         assert!(author.contains("quotes_by_author"), "{author}");
         // The source list of the front page and the status page: kept counts and
         // one index lookup per source, no pass over the citations.
-        let sources = plan(&store, SOURCE_SUMMARY, Vec::new());
         assert!(!sources.contains("citations") && !sources.contains("SCAN c"), "{sources}");
         assert!(sources.contains("source_quotes_by_date"), "{sources}");
     }
@@ -614,21 +622,12 @@ mod postgres_tests {
     fn the_hot_queries_read_an_index_range_on_postgres_too() {
         let store = Store::open_at(&Location::Postgres(Postgres::shared().new_database())).unwrap();
         store.sync_sources([("news", "https://news.example/feed".to_string())]).unwrap();
-        let page = |selection: Selection<'_>| {
-            let (rows, mut values, newest) = selection.rows();
-            values.extend([Value::from(50), Value::from(0)]);
-            plan(&store, &format!("SELECT {QUOTE_COLUMNS} {rows} ORDER BY {newest} LIMIT ? OFFSET ?"), values)
-        };
-        for (selection, index) in
-            [(Selection::All, "quotes_by_date"), (Selection::Source("news"), "source_quotes_by_date")]
-        {
-            let plan = page(selection);
-            assert!(plan.contains(&format!("Index Scan using {index}")), "{selection:?}: {plan}");
-            assert!(!plan.contains("Sort") && !plan.contains("Seq Scan"), "{selection:?}: {plan}");
+        let [all, source, author, sources] = hot_queries().map(|(sql, values)| plan(&store, &sql, values));
+        for (plan, index) in [(all, "quotes_by_date"), (source, "source_quotes_by_date")] {
+            assert!(plan.contains(&format!("Index Scan using {index}")), "{plan}");
+            assert!(!plan.contains("Sort") && !plan.contains("Seq Scan"), "{plan}");
         }
-        let author = page(Selection::Author { platform: Platform::Twitter, handle: "h" });
         assert!(author.contains("quotes_by_author"), "{author}");
-        let sources = plan(&store, SOURCE_SUMMARY, Vec::new());
         assert!(!sources.contains("citations"), "{sources}");
         assert!(sources.contains("source_quotes_by_date"), "{sources}");
     }

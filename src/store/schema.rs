@@ -615,7 +615,12 @@ pub(super) const WRITE_LOCK: i64 = 0x7175_6f74_6566_0002;
 
 /// The schema version of a PostgreSQL store (0 for an empty database).
 pub(super) fn postgres_version(client: &mut impl postgres::GenericClient) -> Result<usize, postgres::Error> {
-    client.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")?;
+    // Looked up rather than `CREATE TABLE IF NOT EXISTS`, whose notice would be
+    // logged at every start.
+    let exists: bool = client.query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[])?.get(0);
+    if !exists {
+        client.batch_execute("CREATE TABLE schema_version (version BIGINT NOT NULL)")?;
+    }
     let version: Option<i64> = client.query_opt("SELECT version FROM schema_version", &[])?.map(|r| r.get(0));
     Ok(version.map_or(0, |v| usize::try_from(v).unwrap_or(0)))
 }
