@@ -138,6 +138,8 @@ fn main() {
     };
     time("/", || site::index(&store, &base, 1).unwrap().body.len());
     time("/?page=50", || site::index(&store, &base, 50).unwrap().body.len());
+    // The deepest page served (offsets stop at `MAX_PAGE`).
+    time("/?page=1000", || site::index(&store, &base, site::MAX_PAGE).unwrap().body.len());
     time("/feeds/all.atom", feed(FeedRequest::All));
     time("/feeds/source/source3.atom", feed(FeedRequest::Source("source3".into())));
     time("/sources/source3", || site::source(&store, &base, "source3", 1).unwrap().unwrap().body.len());
